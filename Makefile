@@ -1,0 +1,55 @@
+# The two commands a reader needs: `make book` and `make test`. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON3 ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-requirements.txt
+
+.PHONY: book test bench clean lock vendor lab help
+
+help:
+	@echo "make book   set up .venv, execute the chapters, build the HTML book"
+	@echo "make test   run the whole test suite (builds the book first if needed)"
+	@echo "make bench  time a clean build, a no-change rebuild and the test suite"
+	@echo "make lab    open the chapters as notebooks in JupyterLab"
+	@echo "make clean  remove the built book and the execution cache"
+
+# The virtual environment: created once, with Python 3.11 or newer.
+$(PY):
+	@$(PYTHON3) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
+	$(PYTHON3) -m venv $(VENV)
+
+# Install only when requirements.txt differs from what was last installed.
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) tools/link_package.py
+	cp requirements.txt $(STAMP)
+
+book: $(STAMP)
+	$(PY) tools/build.py
+
+test: book
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) tools/bench.py
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters/
+
+vendor: $(STAMP)
+	$(PY) tools/vendor_vega.py
+
+# Re-resolve requirements.in to exact pins in a throw-away environment.
+lock:
+	rm -rf /tmp/fasoracetam-lock && $(PYTHON3) -m venv /tmp/fasoracetam-lock
+	/tmp/fasoracetam-lock/bin/pip install --quiet --disable-pip-version-check -r requirements.in
+	{ echo "# Exact pins for every package the book installs. Generated from requirements.in by 'make lock';"; \
+	  echo "# edit requirements.in, not this file."; \
+	  /tmp/fasoracetam-lock/bin/pip freeze; } > requirements.txt
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,44 @@
+"""Glue values into the book's prose as plain Python text, never as numpy reprs."""
+from __future__ import annotations
+
+import numbers
+
+import pandas as pd
+
+
+def as_text(value) -> str:
+    """The text a reader should see for a value: ints without decimals, no numpy wrapper."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        raise ValueError("refusing to glue a missing value; say 'not reported in the sources reviewed' instead")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def glue_text(key: str, value) -> str:
+    """Glue ``value`` under ``key`` as plain text for ``{glue:text}`` and return that text."""
+    from myst_nb import glue
+
+    text = as_text(value)
+    glue(key, text, display=False)
+    return text
+
+
+def glue_figure(key: str, chart) -> None:
+    """Glue a chart for placement with ``{glue:figure}`` (its caption is written in the prose).
+
+    IPython swallows an exception raised while rendering a chart and keeps only its text
+    repr, so the chart is rendered here first: a broken chart raises instead of vanishing.
+    """
+    from IPython.core.formatters import format_display_data
+    from myst_nb import glue
+
+    chart.to_dict()  # raises on an invalid specification or data that cannot be serialised
+    bundle, _ = format_display_data(chart)
+    if "text/html" not in bundle:
+        raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
+    glue(key, chart, display=False)

@@ -1,0 +1,80 @@
+"""Sphinx extension: keep executed chapters in step with their data, and load Vega only where needed.
+
+1. The execution cache (jupyter-cache) keys a notebook on its code alone, so editing a CSV
+   would republish stale numbers. On reading a chapter notebook, this extension finds the
+   tables it loads (``load_table("name")``), records the CSVs, the data package descriptor and
+   the package's own source as Sphinx dependencies (so an edit makes Sphinx re-read the
+   chapter), and appends a hidden code cell holding their hashes (so the cache key changes
+   and the chapter is executed again). Chapters that do not read a file are left alone.
+2. The vendored Vega bundle is taken off the global script list and added only to pages
+   whose body holds an Altair chart.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from .data import ROOT
+
+VEGA_BUNDLE = "vendor/vega-bundle.js"
+_LOAD_CALL = re.compile(r"""load_table\(\s*["']([A-Za-z0-9_\-]+)["']\s*\)""")
+_DYNAMIC_LOAD = re.compile(r"load_table\(\s*[^\"'\s)]")
+_NOTEBOOK_MARK = re.compile(r"^```\{code-cell\}", re.MULTILINE)
+HASH_CELL_MARK = "# build inputs of this chapter (added at build time; not part of the chapter):"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _package_sources() -> list[Path]:
+    return sorted((ROOT / "evidence").glob("*.py"))
+
+
+def chapter_inputs(source: str, data_dir: Path) -> list[Path]:
+    """The files whose content a chapter's executed output depends on, besides its own text."""
+    descriptor = data_dir / "datapackage.json"
+    resources = {r["name"]: data_dir / r["path"]
+                 for r in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]}
+    if _DYNAMIC_LOAD.search(source):  # a table chosen at run time: depend on every table
+        tables = list(resources)
+    else:
+        tables = sorted(set(_LOAD_CALL.findall(source)))
+    unknown = [t for t in tables if t not in resources]
+    if unknown:
+        raise ValueError(f"load_table names unknown table(s) {unknown}; tables: {sorted(resources)}")
+    return [descriptor] + [resources[t] for t in tables] + _package_sources()
+
+
+def _on_source_read(app, docname: str, source: list[str]) -> None:
+    text = source[0]
+    if not _NOTEBOOK_MARK.search(text):
+        return
+    from .data import project_paths
+
+    inputs = chapter_inputs(text, project_paths().data)
+    for path in inputs:
+        app.env.note_dependency(str(path))
+    lines = "\n".join(f"# {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {_sha(p)}" for p in inputs)
+    source[0] = text.rstrip("\n") + (
+        "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n\n" + HASH_CELL_MARK + "\n" + lines + "\n```\n"
+    )
+
+
+def _on_config_inited(app, config) -> None:
+    config.html_js_files = [js for js in config.html_js_files
+                            if (js[0] if isinstance(js, tuple) else js) != VEGA_BUNDLE]
+
+
+def _on_html_page_context(app, pagename, templatename, context, doctree) -> None:
+    if "vega-embed" in context.get("body", "") or "altair-viz" in context.get("body", ""):
+        app.add_js_file(VEGA_BUNDLE, priority=100)
+
+
+def setup(app):
+    app.connect("config-inited", _on_config_inited)
+    app.connect("source-read", _on_source_read)
+    app.connect("html-page-context", _on_html_page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

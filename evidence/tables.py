@@ -1,0 +1,68 @@
+"""Tables for the reader: MyST markdown with every cell escaped and every row cited.
+
+A chapter displays the result with ``IPython.display.Markdown``; the book renders notebook
+markdown output as MyST (``nb_render_markdown_format: myst``), so the ``{cite:p}`` roles in the
+source column become real citations linked to the bibliography. Cell text from the data is
+escaped, so nothing in a CSV can become markup, a role or raw HTML.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_ESCAPE = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~&:\"'=])")
+KIND_LABELS = {
+    "peer-reviewed": "peer-reviewed",
+    "registry": "trial registry",
+    "company-statement": "company statement",
+    "regulator": "regulator",
+    "tertiary": "tertiary",
+}
+
+
+def escape_markdown(value) -> str:
+    """Text that MyST shows literally: punctuation backslash-escaped, newlines flattened."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = " ".join(str(value).split())
+    return _ESCAPE.sub(r"\\\1", text)
+
+
+def citation(source_key: str) -> str:
+    """A parenthetical citation role for a bibliography key (keys are validated identifiers)."""
+    if not re.fullmatch(r"[a-z0-9_]+", str(source_key)):
+        raise ValueError(f"not a bibliography key: {source_key!r}")
+    return f"{{cite:p}}`{source_key}`"
+
+
+def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",
+                locator: str | None = "locator", kind: str | None = "source_kind",
+                missing: str = "not reported in the sources reviewed") -> str:
+    """A MyST pipe table of ``columns`` (name → header) plus a 'Source' column.
+
+    The source column holds the citation, the locator inside the source and the kind of
+    source, e.g. "(Elia et al., 2018), abstract; peer-reviewed". Empty cells read ``missing``.
+    """
+    headers = list(columns.values()) + ["Source"]
+    lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
+             "|" + "|".join(" --- " for _ in headers) + "|"]
+    for _, row in frame.iterrows():
+        cells = []
+        for col in columns:
+            value = row[col]
+            cells.append(escape_markdown(value) if not pd.isna(value) else f"*{escape_markdown(missing)}*")
+        where = citation(row[source])
+        if locator:
+            where += ", " + escape_markdown(row[locator])
+        if kind:
+            where += "; " + escape_markdown(KIND_LABELS[row[kind]])
+        cells.append(where)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def value_with_unit(frame: pd.DataFrame, value: str = "value", unit: str = "unit") -> pd.Series:
+    """Each value followed by its unit where it has one ("196.250 g/mol", "57 °C")."""
+    return pd.Series([v if pd.isna(u) else f"{v} {u}" for v, u in zip(frame[value], frame[unit])],
+                     index=frame.index, dtype="string")

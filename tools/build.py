@@ -1,0 +1,66 @@
+"""Build the book: validate the data, execute the chapters, render the HTML (warnings are errors).
+
+`make book` runs this. On any failure the HTML output is removed, so a broken table or a
+failing chapter never leaves a fresh-looking page behind; the execution cache and Sphinx's
+environment are kept, so the next build is still incremental.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evidence.data import DataError, validation_problems  # noqa: E402
+
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+STATIC_STAMP = BUILD / ".static-hash"
+
+
+def static_fingerprint() -> str:
+    """Sphinx copies _static/ only when a page changed; a changed hash forces a full write."""
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "_static").rglob("*")):
+        if f.is_file():
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def fail(message: str) -> int:
+    shutil.rmtree(HTML, ignore_errors=True)
+    print(f"\nBUILD FAILED: {message}\nThe HTML output was removed; nothing stale is left to open.",
+          file=sys.stderr)
+    return 1
+
+
+def main() -> int:
+    started = time.perf_counter()
+    problems = validation_problems()
+    if problems:
+        print(DataError(problems), file=sys.stderr)
+        return fail("the data did not validate (see above)")
+
+    command = [str(Path(sys.executable).parent / "jb"), "build", str(ROOT), "--builder", "html",
+               "-n", "-W", "--keep-going", "--quiet"]
+    static = static_fingerprint()
+    if not STATIC_STAMP.is_file() or STATIC_STAMP.read_text() != static or not (HTML / "index.html").is_file():
+        command.append("--all")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run(command, cwd=ROOT, env=env)
+    if result.returncode != 0:
+        return fail(f"jb build exited with status {result.returncode} (see the messages above)")
+    STATIC_STAMP.write_text(static)
+    print(f"Built in {time.perf_counter() - started:.1f} s. Open the book: {HTML / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
