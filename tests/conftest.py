@@ -1,0 +1,155 @@
+"""Shared fixtures: the built book, freshly executed chapters, a local server and a browser."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def toc_files() -> list[Path]:
+    """Every source page of the book, in table-of-contents order."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+            for part in entry.get("parts", []) or []:
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []) or []:
+        walk(part.get("chapters"))
+    return [ROOT / f"{n}.md" for n in names]
+
+
+def is_notebook(path: Path) -> bool:
+    return bool(re.search(r"^```\{code-cell\}", path.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+CHAPTER_NOTEBOOKS = [p for p in toc_files() if is_notebook(p)]
+GLUE_REFERENCE = re.compile(r"\{glue(?::(?:text|any|md|figure|math))?\}`([^`<]+?)(?::[^`]*)?`"
+                            r"|```\{glue(?::(?:figure|any|md|math))?\}\s+([^\s]+)")
+
+
+def glue_references(text: str) -> list[str]:
+    """Glue keys the prose uses, in order of appearance."""
+    return [a or b for a, b in GLUE_REFERENCE.findall(text)]
+
+
+def text_glue_references(text: str) -> list[str]:
+    """Keys pasted inline as text (``{glue:text}`` and ``{glue}``), in order."""
+    return re.findall(r"\{glue(?::text)?\}`([^`:]+)(?::[^`]*)?`", text)
+
+
+@dataclass
+class ExecutedChapter:
+    path: Path
+    notebook: object
+    glued: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    stderr: list = field(default_factory=list)
+    tables_loaded: list = field(default_factory=list)
+
+
+def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
+    """Execute a MyST notebook in a fresh kernel and collect glue values, errors and stderr."""
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(path)
+    probe = nbformat.v4.new_code_cell(
+        "import json as _json, evidence.data as _d\nprint('TABLES-LOADED:' + _json.dumps(_d.tables_loaded()))")
+    nb.cells.append(probe)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    result = ExecutedChapter(path=path, notebook=nb)
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "error":
+                result.errors.append((index, output.get("ename"), output.get("evalue")))
+            elif kind == "stream" and output.get("name") == "stderr":
+                result.stderr.append((index, output.get("text")))
+            elif kind == "stream" and cell is probe and "TABLES-LOADED:" in output.get("text", ""):
+                import json
+
+                result.tables_loaded = json.loads(output["text"].split("TABLES-LOADED:", 1)[1])
+            meta = output.get("metadata", {}).get("scrapbook")
+            if meta:  # glue(display=False) hides its data behind a mime prefix; strip it
+                prefix = meta.get("mime_prefix", "")
+                result.glued[meta["name"]] = {k[len(prefix):] if prefix and k.startswith(prefix) else k: v
+                                              for k, v in output.get("data", {}).items()}
+    return result
+
+
+@pytest.fixture(scope="session")
+def executed_chapters() -> dict[str, ExecutedChapter]:
+    return {p.stem: execute_chapter(p) for p in CHAPTER_NOTEBOOKS}
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The built HTML book; built here if `make book` has not been run."""
+    if not (HTML / "index.html").is_file():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "build.py")], check=True, cwd=ROOT)
+    return HTML
+
+
+def html_pages(html_root: Path) -> list[Path]:
+    return sorted(p for p in html_root.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+@pytest.fixture(scope="session")
+def book_server(built_book):
+    """Serve the built book on a loopback port for the browser tests."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; skipped (and CI fails) when absent."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("no browser: Debian's chromium package is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync",
+                  "--disable-default-apps", "--disable-extensions"],
+        )
+        yield browser
+        browser.close()
+
+
+def pytest_report_header(config):
+    return [f"book: {ROOT}", f"chapter notebooks: {', '.join(p.stem for p in CHAPTER_NOTEBOOKS)}",
+            f"browser: {CHROMIUM if Path(CHROMIUM).is_file() else 'none'}",
+            f"CI: {os.environ.get('CI', 'false')}"]

@@ -1,0 +1,87 @@
+"""Every page of the built book in headless Chromium: charts draw, nothing errors, nothing leaves."""
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pytest
+
+from conftest import HTML, html_pages
+
+PAGES = [p.relative_to(HTML).as_posix() for p in html_pages(HTML)] if HTML.is_dir() else []
+
+
+def visit(browser, base_url: str, page: str):
+    """Open a page with every non-local request aborted and recorded; return what happened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    tab = context.new_page()
+    seen = {"external": [], "console_errors": [], "page_errors": [], "failed": []}
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base_url + "/") or url.startswith("data:") or url.startswith("blob:"):
+            request_route.continue_()
+        else:
+            seen["external"].append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    tab.on("console", lambda msg: msg.type == "error" and seen["console_errors"].append(msg.text))
+    tab.on("pageerror", lambda exc: seen["page_errors"].append(str(exc)))
+    tab.on("requestfailed", lambda req: seen["failed"].append(req.url))
+    tab.goto(f"{base_url}/{page}", wait_until="load")
+    return context, tab, seen
+
+
+def test_the_book_has_pages(built_book):
+    assert PAGES, "no built pages found; run make book"
+    assert "index.html" in PAGES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, book_server, page):
+    context, tab, seen = visit(browser, book_server, page)
+    try:
+        charts = tab.locator("div[id^='altair-viz-']")
+        count = charts.count()
+        for index in range(count):
+            chart = charts.nth(index)
+            chart.locator("svg, canvas").first.wait_for(state="attached", timeout=10_000)
+            assert chart.locator(".error").count() == 0, f"{page}: chart {index} shows an error"
+        tab.wait_for_timeout(300)  # let late console messages and requests arrive
+        assert not seen["external"], f"{page}: requests left the book: {seen['external']}"
+        assert not seen["page_errors"], f"{page}: page errors: {seen['page_errors']}"
+        assert not seen["console_errors"], f"{page}: console errors: {seen['console_errors']}"
+        assert not seen["failed"], f"{page}: failed requests: {seen['failed']}"
+    finally:
+        context.close()
+
+
+def test_chart_pages_run_altairs_vega_lite_version(browser, book_server):
+    chart_pages = [p for p in PAGES if "altair-viz-" in (HTML / p).read_text(encoding="utf-8")]
+    assert chart_pages, "no page of the book has a chart"
+    context, tab, _ = visit(browser, book_server, chart_pages[0])
+    try:
+        tab.locator("div[id^='altair-viz-'] svg, div[id^='altair-viz-'] canvas").first.wait_for(timeout=10_000)
+        versions = tab.evaluate("() => ({vegaLite: vegaLite.version, vega: vega.version, debug: VEGA_DEBUG})")
+    finally:
+        context.close()
+    assert "v" + versions["vegaLite"] == alt.SCHEMA_VERSION
+    assert versions["vega"].split(".")[0] == alt.VEGA_VERSION.split(".")[0]
+    assert versions["debug"]["vegalite_version"] == alt.VEGALITE_VERSION
+
+
+def test_chart_tooltips_name_the_source(browser, book_server):
+    """Hovering a timeline mark shows a tooltip that names the source of the event."""
+    context, tab, _ = visit(browser, book_server, "chapters/what-it-is.html")
+    try:
+        chart = tab.locator("#fig-development-timeline div[id^='altair-viz-']")
+        chart.locator("svg").first.wait_for(timeout=10_000)
+        mark = chart.locator("svg path[role='graphics-symbol']").first
+        mark.hover(force=True)
+        tooltip = tab.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        text = tooltip.inner_text()
+    finally:
+        context.close()
+    assert "Source" in text and "Kind of source" in text, text

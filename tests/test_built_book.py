@@ -1,0 +1,152 @@
+"""Checks on the built HTML: citations, the bibliography, internal links, glued numbers."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+from pybtex.database import parse_file
+
+from conftest import CHAPTER_NOTEBOOKS, ROOT, html_pages, text_glue_references
+from evidence.data import load_table
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def page_for(source: Path, html_root: Path) -> Path:
+    return html_root / source.relative_to(ROOT).with_suffix(".html")
+
+
+def test_every_toc_page_was_built(built_book):
+    from conftest import toc_files
+
+    for source in toc_files():
+        assert page_for(source, built_book).is_file(), f"no page built for {source.relative_to(ROOT)}"
+
+
+def _citation_links(page: Path) -> list:
+    return soup(page).select("span.bibtex-citation a[href]")
+
+
+def test_every_citation_resolves_to_a_bibliography_entry(built_book):
+    bibliography = built_book / "chapters" / "bibliography.html"
+    entries = {tag["id"]: tag for tag in soup(bibliography).select("div.citation[id]")}
+    links = [(page, a) for page in html_pages(built_book) for a in _citation_links(page)]
+    assert links, "no citation links found in the built book"
+    for page, link in links:
+        target, _, anchor = link["href"].partition("#")
+        assert (page.parent / target).resolve() == bibliography.resolve(), \
+            f"{page.name}: citation {link.get_text()!r} points at {target}, not the bibliography page"
+        assert anchor in entries, f"{page.name}: citation {link.get_text()!r} points at a missing entry #{anchor}"
+
+
+def test_every_cite_role_becomes_a_citation_on_its_page(built_book):
+    """Each page shows as many citation links as its source has cite keys."""
+    for source in [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]:
+        text = source.read_text(encoding="utf-8")
+        keys = [k.strip() for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text) for k in group.split(",")]
+        if not keys:
+            continue
+        links = _citation_links(page_for(source, built_book))
+        assert len(links) >= len(keys), f"{source.name}: {len(keys)} cite keys, {len(links)} citation links"
+
+
+def test_bibliography_page_lists_every_entry_of_references_bib(built_book):
+    page = soup(built_book / "chapters" / "bibliography.html")
+    entries = page.select("div.citation[id]")
+    bib = parse_file(str(ROOT / "references.bib")).entries
+    assert len(entries) == len(bib), f"bibliography page lists {len(entries)} entries; references.bib has {len(bib)}"
+    text = page.get_text(" ")
+    for key, entry in bib.items():
+        title_start = re.sub(r"[{}]", "", entry.fields["title"]).split(":")[0][:30]
+        assert title_start.lower() in text.lower(), f"{key}: title {title_start!r} not on the bibliography page"
+
+
+def test_no_internal_link_is_broken(built_book):
+    pages = html_pages(built_book)
+    ids_by_page: dict[Path, set[str]] = {}
+    broken = []
+    for page in pages:
+        for tag in soup(page).select("a[href], link[href], script[src], img[src]"):
+            url = tag.get("href") or tag.get("src")
+            parsed = urlparse(url)
+            if parsed.scheme or url.startswith("//") or url.startswith("mailto:"):
+                continue
+            path_part, fragment = urldefrag(url)
+            target = (page.parent / unquote(path_part.split("?")[0])).resolve() if path_part else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(built_book)} -> {url}")
+                continue
+            if fragment and target.suffix == ".html":
+                if target not in ids_by_page:
+                    ids_by_page[target] = {t["id"] for t in soup(target).select("[id]")}
+                if fragment not in ids_by_page[target]:
+                    broken.append(f"{page.relative_to(built_book)} -> {url} (no such anchor)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize("chapter", [p.stem for p in CHAPTER_NOTEBOOKS])
+def test_glued_text_on_the_page_equals_the_notebook_values(built_book, executed_chapters, chapter):
+    executed = executed_chapters[chapter]
+    keys = text_glue_references(executed.path.read_text(encoding="utf-8"))
+    spans = [s.get_text() for s in soup(page_for(executed.path, built_book)).select("span.pasted-text")]
+    assert len(spans) == len(keys), f"{chapter}: {len(keys)} glued references in the prose, {len(spans)} on the page"
+    for key, shown in zip(keys, spans):
+        expected = executed.glued[key]["text/plain"].strip("'\"")
+        assert shown == expected, f"{chapter}: {key} shows {shown!r} but a fresh run glues {expected!r}"
+
+
+def _shown(html_root: Path, chapter: str) -> dict[str, str]:
+    source = ROOT / "chapters" / f"{chapter}.md"
+    keys = text_glue_references(source.read_text(encoding="utf-8"))
+    spans = [s.get_text() for s in soup(page_for(source, html_root)).select("span.pasted-text")]
+    return dict(zip(keys, spans))
+
+
+def test_what_it_is_numbers_equal_the_data(built_book):
+    shown = _shown(built_book, "what-it-is")
+    identity = load_table("identity").set_index("property")
+    names = load_table("names")
+    studies = load_table("studies")
+    events = load_table("events")
+    dated = events[events["start"].notna() | events["end"].notna()]
+    first_dates = dated["start"].fillna(dated["end"]).str.slice(0, 4).astype(int)
+    great = events[(events["study_id"] == "great") & events["n"].notna()].iloc[0]
+    expected = {
+        "identity_formula": identity.loc["formula", "value"],
+        "identity_molar_mass": identity.loc["molar_mass", "value"],
+        "identity_cas": identity.loc["cas", "value"],
+        "identity_melting_point": identity.loc["melting_point", "value"],
+        "names_count": str(len(names)),
+        "codes_count": str(int((names["kind"] == "development code").sum())),
+        "studies_count": str(len(studies)),
+        "studies_registered_count": str(int(studies["registry_id"].notna().sum())),
+        "events_dated_count": str(len(dated)),
+        "events_undated_count": str(len(events) - len(dated)),
+        "timeline_first_year": str(first_dates.min()),
+        "timeline_last_year": str(first_dates.max()),
+        "great_n": str(int(great["n"])),
+        "great_start": great["start"],
+        "not_met_count": str(int((events["primary_endpoint"] == "not-met").sum())),
+    }
+    for key, value in expected.items():
+        assert shown.get(key) == value, f"what-it-is: {key} shows {shown.get(key)!r}, the data give {value!r}"
+
+
+def test_identity_table_shows_every_identity_row_with_its_source(built_book):
+    page = soup(built_book / "chapters" / "what-it-is.html")
+    text = page.get_text(" ")
+    for _, row in load_table("identity").iterrows():
+        assert row["value"] in text, f"identity value {row['value']!r} is not on the page"
+    assert len(page.select("table")) >= 4
+
+
+def test_not_medical_advice_on_the_landing_page(built_book):
+    text = soup(built_book / "index.html").get_text(" ") + soup(built_book / "intro.html").get_text(" ")
+    assert "not medical advice" in text.lower()

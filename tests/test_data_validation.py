@@ -1,0 +1,180 @@
+"""Bad data stops everything with a message naming the file, the row and the column.
+
+Each case corrupts a copy of data/ and runs the validator as the build does (a separate
+process, non-zero exit). Two cases run the whole build on a copy of the project: a broken
+table removes the old pages, and an edited value reaches the page (no stale cache).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT
+
+DATA = ROOT / "data"
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}: the corruption would do nothing"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def drop_column(path: Path, column: str) -> None:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    index = rows[0].index(column)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1:] for r in rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def first_row_value(table: str, column: str, where: tuple[str, str] | None = None) -> tuple[int, str]:
+    """(data row number, value) of the first row with a non-empty ``column`` in the real data."""
+    import csv
+
+    with (DATA / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh), start=1):
+            if row[column] and (where is None or row[where[0]] == where[1]):
+                return number, row[column]
+    raise AssertionError(f"no row of {table}.csv has a value in {column}")
+
+
+def set_cell(path: Path, row_number: int, column: str, value: str) -> None:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows[row_number][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def validate_copy(tmp_path: Path, corrupt) -> subprocess.CompletedProcess:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    corrupt(data)
+    env = dict(os.environ, EVIDENCE_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "evidence.data"], env=env, capture_output=True, text=True,
+                          cwd=tmp_path)
+
+
+def test_the_real_data_validate(tmp_path):
+    result = validate_copy(tmp_path, lambda data: None)
+    assert result.returncode == 0, result.stderr
+
+
+N_ROW, N_VALUE = first_row_value("events", "n")
+SOURCE_ROW, SOURCE_VALUE = first_row_value("events", "source")
+STUDY_ROW, STUDY_VALUE = first_row_value("events", "study_id")
+END_ROW, END_VALUE = first_row_value("events", "end", where=("study_id", "great"))
+
+CASES = {
+    "missing column": (
+        lambda d: drop_column(d / "events.csv", "study_id"),
+        [r"data/events\.csv", r'column "study_id"', r"missing"]),
+    "wrong type": (
+        lambda d: set_cell(d / "events.csv", N_ROW, "n", "thirty"),
+        [r"data/events\.csv", rf"row {N_ROW}\b", r'column "n"', r'"thirty"', r"integer"]),
+    "out-of-range value": (
+        lambda d: set_cell(d / "events.csv", N_ROW, "n", "-3"),
+        [r"data/events\.csv", rf"row {N_ROW}\b", r'column "n"', r'"-3"', r"at least 0"]),
+    "value outside the allowed set": (
+        lambda d: set_cell(d / "identity.csv", 1, "source_kind", "blog"),
+        [r"data/identity\.csv", r"row 1\b", r'column "source_kind"', r'"blog"', r"one of"]),
+    "unknown source key": (
+        lambda d: set_cell(d / "events.csv", SOURCE_ROW, "source", "nosuchpaper2099"),
+        [r"data/events\.csv", rf"row {SOURCE_ROW}\b", r'column "source"', r'"nosuchpaper2099"', r"references\.bib"]),
+    "source kind that contradicts sources.csv": (
+        lambda d: set_cell(d / "events.csv", SOURCE_ROW, "source_kind",
+                           "tertiary" if SOURCE_VALUE != "wikipedia_fasoracetam" else "registry"),
+        [r"data/events\.csv", rf"row {SOURCE_ROW}\b", r'column "source"', rf'"{SOURCE_VALUE}"']),
+    "duplicate id": (
+        lambda d: set_cell(d / "events.csv", 2, "event_id", first_row_value("events", "event_id")[1]),
+        [r"data/events\.csv", r"row 2\b", r'column "event_id"', r"duplicate"]),
+    "dangling study reference": (
+        lambda d: set_cell(d / "events.csv", STUDY_ROW, "study_id", "no_such_study"),
+        [r"data/events\.csv", rf"row {STUDY_ROW}\b", r'column "study_id"', r'"no_such_study"', r"studies\.csv"]),
+    "empty file": (
+        lambda d: (d / "studies.csv").write_text("", encoding="utf-8"),
+        [r"data/studies\.csv", r"empty", r"study_id"]),
+    "file that is not UTF-8": (
+        lambda d: (d / "identity.csv").write_bytes(
+            (d / "identity.csv").read_text(encoding="utf-8").encode("latin-1", errors="replace")),
+        [r"data/identity\.csv", r"line \d+", r"not UTF-8"]),
+    "impossible date": (
+        lambda d: set_cell(d / "events.csv", END_ROW, "end", "2016-13"),
+        [r"data/events\.csv", rf"row {END_ROW}\b", r'column "end"', r'"2016-13"', r"not a real date"]),
+    "end before start": (
+        lambda d: set_cell(d / "events.csv", END_ROW, "end", "1900"),
+        [r"data/events\.csv", rf"row {END_ROW}\b", r'column "end"', r"before the start"]),
+    "source missing from the bibliography": (
+        lambda d: (d.parent / "references.bib").write_text(
+            (d.parent / "references.bib").read_text(encoding="utf-8").replace("@article{elia2018,", "@article{elia2018x,"),
+            encoding="utf-8"),
+        [r"data/sources\.csv", r'column "source"', r'"elia2018"', r"references\.bib"]),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corrupt_data_fails_with_file_row_and_column(tmp_path, case):
+    corrupt, expected = CASES[case]
+    result = validate_copy(tmp_path, corrupt)
+    assert result.returncode != 0, f"{case}: validation passed on corrupt data"
+    message = result.stderr
+    for pattern in expected:
+        assert re.search(pattern, message), f"{case}: message lacks {pattern!r}:\n{message}"
+    assert "Traceback" not in message, f"{case}: a traceback instead of a clear message:\n{message}"
+
+
+# --- whole builds on a copy of the project ------------------------------------------------------
+
+@pytest.fixture()
+def project_copy(tmp_path, built_book) -> Path:
+    """A copy of the project with its current build (so rebuilding it is incremental)."""
+    copy = tmp_path / "book"
+    ignore = shutil.ignore_patterns(".venv", ".git", ".pytest_cache", "__pycache__")
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    return copy
+
+
+def build(copy: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(copy))
+    env.pop("EVIDENCE_DATA_DIR", None)
+    return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_broken_table_stops_the_build_and_leaves_no_page(project_copy):
+    assert (project_copy / "_build" / "html" / "index.html").is_file()
+    set_cell(project_copy / "data" / "events.csv", N_ROW, "n", "many")
+    result = build(project_copy)
+    assert result.returncode != 0
+    assert re.search(rf'data/events\.csv, row {N_ROW}\b.*column "n"', result.stderr), result.stderr
+    assert not (project_copy / "_build" / "html").exists(), "a failed build left its old pages behind"
+
+
+def test_editing_a_data_value_changes_the_page(project_copy):
+    """The execution cache keys on code; the build must still re-run a chapter whose data changed."""
+    page = project_copy / "_build" / "html" / "chapters" / "what-it-is.html"
+    row, old = first_row_value("identity", "value", where=("property", "melting_point"))
+    new = str(int(old) + 11)
+    before = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert f"{old} °C" in before and f"{new} °C" not in before
+    set_cell(project_copy / "data" / "identity.csv", row, "value", new)
+    result = build(project_copy)
+    assert result.returncode == 0, result.stderr
+    after = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert f"{new} °C" in after, "the page still shows the old value after the data changed"
+    assert f"{old} °C" not in after
