@@ -3,6 +3,10 @@
 `make book` runs this. On any failure the HTML output is removed, so a broken table or a
 failing chapter never leaves a fresh-looking page behind; the execution cache and Sphinx's
 environment are kept, so the next build is still incremental.
+
+When no input of the book changed since the last successful build (the pages, the data, the
+bibliography, the package, the static files, the configuration, the pinned requirements),
+the build says so and stops at once: that is the no-change rebuild.
 """
 from __future__ import annotations
 
@@ -15,27 +19,42 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from evidence.data import DataError, validation_problems  # noqa: E402
-
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
+INPUTS_STAMP = BUILD / ".inputs-hash"
 STATIC_STAMP = BUILD / ".static-hash"
+
+#: What is not an input of the HTML book (folders at any depth, and file suffixes).
+NOT_INPUTS = {".git", ".venv", "_build", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "tests", ".ci"}
+NOT_INPUT_SUFFIXES = {".pyc", ".ipynb"}
+
+
+def fingerprint(files) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def book_inputs() -> list[Path]:
+    """Every file whose content can change the built HTML."""
+    found = []
+    for directory, subdirs, files in os.walk(ROOT):
+        subdirs[:] = [d for d in subdirs if d not in NOT_INPUTS]
+        found += [Path(directory) / f for f in files if Path(f).suffix not in NOT_INPUT_SUFFIXES]
+    return found
 
 
 def static_fingerprint() -> str:
     """Sphinx copies _static/ only when a page changed; a changed hash forces a full write."""
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "_static").rglob("*")):
-        if f.is_file():
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
+    return fingerprint(f for f in (ROOT / "_static").rglob("*") if f.is_file())
 
 
 def fail(message: str) -> int:
     shutil.rmtree(HTML, ignore_errors=True)
+    INPUTS_STAMP.unlink(missing_ok=True)
     print(f"\nBUILD FAILED: {message}\nThe HTML output was removed; nothing stale is left to open.",
           file=sys.stderr)
     return 1
@@ -43,6 +62,15 @@ def fail(message: str) -> int:
 
 def main() -> int:
     started = time.perf_counter()
+    inputs = fingerprint(book_inputs())
+    if (HTML / "index.html").is_file() and INPUTS_STAMP.is_file() and INPUTS_STAMP.read_text() == inputs:
+        print(f"Nothing changed since the last build ({time.perf_counter() - started:.1f} s). "
+              f"Open the book: {HTML / 'index.html'}")
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    from evidence.data import DataError, validation_problems
+
     problems = validation_problems()
     if problems:
         print(DataError(problems), file=sys.stderr)
@@ -58,6 +86,7 @@ def main() -> int:
     if result.returncode != 0:
         return fail(f"jb build exited with status {result.returncode} (see the messages above)")
     STATIC_STAMP.write_text(static)
+    INPUTS_STAMP.write_text(inputs)
     print(f"Built in {time.perf_counter() - started:.1f} s. Open the book: {HTML / 'index.html'}")
     return 0
 
