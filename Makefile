@@ -14,7 +14,7 @@ help:
 	@echo "make book   set up .venv, execute the chapters, build the HTML book"
 	@echo "make test   run the whole test suite (builds the book first if needed)"
 	@echo "make bench  time a clean build, a no-change rebuild and the test suite"
-	@echo "make lab    open the chapters as notebooks in JupyterLab"
+	@echo "make lab    install JupyterLab into .venv and open the chapters as notebooks"
 	@echo "make clean  remove the built book and the execution cache"
 
 # The virtual environment: created once, with Python 3.11 or newer.
@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) tools/bench.py
 
 lab: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
 	$(VENV)/bin/jupyter lab chapters/
 
 vendor: $(STAMP)
