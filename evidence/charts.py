@@ -14,7 +14,10 @@ from .dates import partial_date_bounds
 #: Okabe & Ito's colour-blind-safe palette (black first, then the eight hues).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-WIDTH = 640
+WIDTH = 580
+#: The book's text column is about 680 px wide: a chart with row labels fits labels and plot inside it.
+TEXT_WIDTH = 660
+LABEL_WIDTH = 310
 
 
 @alt.theme.register("evidence", enable=True)
@@ -27,7 +30,7 @@ def evidence_theme() -> alt.theme.ThemeConfig:
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal",
                      "gridColor": "#e6e6e6", "domainColor": "#888", "tickColor": "#888"},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal",
-                       "orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320},
+                       "orient": "bottom", "direction": "horizontal", "columns": 2, "labelLimit": 260},
             "title": {"fontSize": 15, "fontWeight": "bold", "anchor": "start", "subtitleFontSize": 12,
                       "subtitleColor": "#444"},
             "text": {"fontSize": 12},
@@ -76,7 +79,7 @@ def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
     frame = frame[["event_id", "label", "category", "start_date", "end_date", "when", "precision",
                    "n_text", "source", "source_kind"]]
     y = alt.Y("label:N", sort=list(frame["label"]), title=None,
-              axis=alt.Axis(labelLimit=330, labelFontSize=11, ticks=False, domain=False))
+              axis=alt.Axis(labelLimit=LABEL_WIDTH, labelFontSize=11, ticks=False, domain=False))
     colour = alt.Color("category:N", title="Kind of event",
                        scale=alt.Scale(domain=list(CATEGORY_SHAPES), range=PALETTE[: len(CATEGORY_SHAPES)]))
     shape = alt.Shape("category:N", title="Kind of event",
@@ -88,12 +91,12 @@ def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
     spans = base.transform_filter("datum.end_date != null").mark_rule(strokeWidth=6, opacity=0.45).encode(
         x="start_date:T", x2="end_date:T", color=colour, tooltip=tooltip)
     points = base.mark_point(size=100, filled=True, opacity=1).encode(
-        x=alt.X("start_date:T", title="Year (a date given only as a year or month is placed at its start)",
-                axis=alt.Axis(format="%Y", tickCount="year", labelAngle=0)),
+        x=alt.X("start_date:T", title="Year (a year or month alone is placed at its start)",
+                scale=alt.Scale(padding=12), axis=alt.Axis(format="%Y", tickCount=8, labelAngle=0)),
         color=colour, shape=shape, tooltip=tooltip)
     first, last = frame["start_date"].min().year, frame["start_date"].max().year
     return (spans + points).properties(
-        width=380, height=22 * len(frame),
+        width=TEXT_WIDTH - LABEL_WIDTH - 20, height=22 * len(frame),
         title=alt.Title("Fasoracetam's development, as dated by the sources reviewed",
                         subtitle="One row per dated event; bars run from start to end. Hover a mark for its source."),
         description=(f"Timeline of fasoracetam's development from {first} to {last}, {len(frame)} dated events: "
