@@ -6,6 +6,8 @@ validated DataFrames and return Altair charts; they never read files.
 """
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -101,4 +103,163 @@ def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
                         subtitle="One row per dated event; bars run from start to end. Hover a mark for its source."),
         description=(f"Timeline of fasoracetam's development from {first} to {last}, {len(frame)} dated events: "
                      + "; ".join(f"{w}: {l}" for w, l in zip(frame["when"], frame["label"]))),
+    )
+
+
+# --- the ADHD trials ----------------------------------------------------------------------------
+
+#: Light fills for the phases of a trial's schedule, drawn behind the doses.
+PHASE_FILLS = {"washout": "#d9d9d9", "placebo lead-in": "#cfe3f3", "titration": "#fde3b5",
+               "maintenance": "#cdebdf", "off-drug": "#eeeeee"}
+
+
+def dose_schedule_chart(steps: pd.DataFrame, study_names: dict[str, str]) -> alt.FacetChart:
+    """Dose per week for each trial, per administration and per day, phases shaded behind.
+
+    ``steps`` comes from :func:`evidence.trials.dose_steps`. A dose range is a bar from the
+    lowest to the highest dose; where the source gives only a ceiling, a dashed line marks it.
+    """
+    frame = steps.assign(
+        study=steps["study_id"].map(study_names),
+        low_shown=steps["low"].fillna(steps["high"]).astype(float),
+        high=steps["high"].astype(float),
+        derived_text=["derived: mg per administration × times per day" if d else "as reported" for d in steps["derived"]],
+    )
+    frame = frame.drop(columns=["low"]).astype({"times_per_day": "object"})
+    frame["times_per_day"] = [("not reported" if pd.isna(t) else str(t)) for t in frame["times_per_day"]]
+    tooltip = [alt.Tooltip("study:N", title="Study"), alt.Tooltip("weeks:N", title="When"),
+               alt.Tooltip("phase:N", title="Phase"), alt.Tooltip("dose_text:N", title="Dose"),
+               alt.Tooltip("times_per_day:N", title="Times per day"), alt.Tooltip("rule:N", title="Rule as written"),
+               alt.Tooltip("derived_text:N", title="Value"), alt.Tooltip("source:N", title="Source")]
+    x = alt.X("x0:Q", title="Study week (week 1 is the first week of the study proper)",
+              scale=alt.Scale(domain=[float(frame["x0"].min()), float(frame["x1"].max())], nice=False),
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    phases = alt.Chart().mark_rect(opacity=0.9).encode(
+        x=x, x2="x1:Q",
+        color=alt.Color("phase:N", title="Phase", scale=alt.Scale(domain=list(PHASE_FILLS), range=list(PHASE_FILLS.values()))),
+        tooltip=tooltip)
+    known = "datum.low_reported && datum.high > 0"
+    bars = alt.Chart().transform_filter(known).mark_rect(color=PALETTE[0], opacity=0.85, height=8).encode(
+        x=x, x2="x1:Q", y=alt.Y("low_shown:Q", title="Dose (mg)"), y2="high:Q", tooltip=tooltip)
+    ceilings = alt.Chart().transform_filter("!datum.low_reported && datum.high > 0").mark_rule(
+        color=PALETTE[5], strokeDash=[6, 3], strokeWidth=2.5).encode(
+        x=x, x2="x1:Q", y="high:Q", tooltip=tooltip)
+    zeros = alt.Chart().transform_filter("datum.high == 0").mark_rule(color="#555", strokeWidth=2.5).encode(
+        x=x, x2="x1:Q", y="high:Q", tooltip=tooltip)
+    layered = alt.layer(phases, bars, ceilings, zeros, data=frame).properties(width=250, height=150)
+    descriptions = []
+    for (study, unit), group in frame.groupby(["study", "unit"], sort=False):
+        descriptions.append(f"{study}, {unit}: " + "; ".join(f"{w} {p} {d}" for w, p, d in
+                                                               zip(group["weeks"], group["phase"], group["dose_text"])))
+    return layered.facet(
+        row=alt.Row("study:N", title=None, header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left")),
+        column=alt.Column("unit:N", title=None, sort=["mg per administration", "mg per day"]),
+    ).resolve_scale(y="independent").properties(
+        title=alt.Title("Dose schedules of the adolescent ADHD trials",
+                        subtitle="Bars: dose range; dashed: a ceiling only; grey line: no drug. Shading: phase of the study."),
+        description="Dose schedules by week. " + " ".join(descriptions),
+    )
+
+
+def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.HConcatChart:
+    """Baseline and week-5 means of CGI-I and CGI-S on each scale's own 1-7 axis (lower is better).
+
+    ``scales`` (the scales table) labels every point of each axis with what it means.
+    """
+    panels = []
+    for measure, group in means.groupby("measure", sort=True):
+        points = scales[scales["scale"] == measure].sort_values("point")
+        expr = "[" + ", ".join(json.dumps(f"{p} {t}") for p, t in zip(points["point"], points["label"])) + "][datum.value - 1]"
+        y = alt.Y("value:Q", title=f"{measure} mean score (1 to 7; lower is better)",
+                  scale=alt.Scale(domain=[1, 7], reverse=True),
+                  axis=alt.Axis(values=list(range(1, 8)), labelExpr=expr, labelLimit=140))
+        x = alt.X("timepoint:N", title=None, sort=["baseline", "week 5"], axis=alt.Axis(labelAngle=0))
+        tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("timepoint:N", title="When"),
+                   alt.Tooltip("value:Q", title="Mean", format=".2f"), alt.Tooltip("source:N", title="Source")]
+        base = alt.Chart(group).encode(x=x, y=y, tooltip=tooltip)
+        line = base.mark_line(color=PALETTE[0], strokeWidth=2)
+        points = base.mark_point(filled=True, size=90, color=PALETTE[0])
+        text = base.mark_text(dx=18, align="left", fontSize=12).encode(text=alt.Text("value:Q", format=".2f"))
+        panels.append((line + points + text).properties(width=130, height=260, title=measure))
+    summary = "; ".join(f"{m} mean {v:.2f} at {t}" for m, t, v in zip(means["measure"], means["timepoint"], means["value"]))
+    return alt.hconcat(*panels, spacing=110).properties(
+        title=alt.Title("CGI in the open-label trial GREAT: baseline and week 5",
+                        subtitle="Group means from the abstract; the axis is reversed so that improvement points up."),
+        description=f"Clinical Global Impression means in GREAT: {summary}.",
+    )
+
+
+def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
+    """Percent responding on drug and on placebo in SAGA with Wilson 95% intervals; post hoc apart."""
+    frame = rates.assign(
+        low=rates["low"].astype(float), high=rates["high"].astype(float),
+        panel=[("Post hoc subgroup (nine selected genes): no interval, arm sizes not reported" if a == "post hoc"
+                else f"Prespecified: {m}") for a, m in zip(rates["analysis"], rates["measure"])],
+        count_text=[(f"{c} of {t} (derived)" if pd.notna(c) else "not reported") for c, t in zip(rates["count"], rates["total"])],
+        interval_text=[(f"{lo:.0f}% to {hi:.0f}%" if pd.notna(lo) else "none") for lo, hi in zip(rates["low"], rates["high"])],
+    ).drop(columns=["count", "total", "reproduces"])
+    tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("analysis:N", title="Analysis"),
+               alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("percent:Q", title="Percent responding (reported)"),
+               alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("interval_text:N", title="Wilson 95% interval"),
+               alt.Tooltip("source:N", title="Source")]
+    x = alt.X("percent:Q", title="Participants responding (%)", scale=alt.Scale(domain=[0, 100]))
+    y = alt.Y("arm:N", title=None, sort=["drug", "placebo"])
+    colour = alt.Color("arm:N", title="Arm", scale=alt.Scale(domain=["drug", "placebo"], range=[PALETTE[0], PALETTE[1]]))
+    shape = alt.Shape("arm:N", title="Arm", scale=alt.Scale(domain=["drug", "placebo"], range=["circle", "square"]))
+    panels = []
+    for panel, group in frame.groupby("panel", sort=False):
+        base = alt.Chart(group).encode(y=y, tooltip=tooltip)
+        whiskers = base.transform_filter("isValid(datum.low)").mark_rule(strokeWidth=2).encode(
+            x=alt.X("low:Q", scale=alt.Scale(domain=[0, 100]), title="Participants responding (%)"), x2="high:Q", color=colour)
+        points = base.mark_point(filled=True, size=110, opacity=1).encode(x=x, color=colour, shape=shape)
+        labels = base.mark_text(dy=-12, fontSize=11).encode(x=x, text=alt.Text("percent:Q", format=".0f"))
+        panels.append((whiskers + points + labels).properties(width=520, height=70, title=alt.Title(panel, fontSize=12)))
+    description = "; ".join(f"{m} ({a}), {arm}: {p:g}% ({i})" for m, a, arm, p, i in
+                            zip(frame["measure"], frame["analysis"], frame["arm"], frame["percent"], frame["interval_text"]))
+    return alt.vconcat(*panels, spacing=18).properties(
+        title=alt.Title("Responders in SAGA, drug versus placebo",
+                        subtitle="Company-reported percentages; intervals from counts derived with the registry's denominators."),
+        description=f"Responder rates in the randomized trial SAGA: {description}.",
+    )
+
+
+ENDPOINT_COLOURS = {"met": PALETTE[2], "not met": PALETTE[5], "result not reported": "#999999", "no drug given": PALETTE[4]}
+ENDPOINT_SHAPES = {"met": "circle", "not met": "cross", "result not reported": "square", "no drug given": "diamond"}
+
+
+def study_map_chart(overview: pd.DataFrame) -> alt.Chart:
+    """Every dated study on a timeline, sized by participants, coloured (and shaped) by its primary endpoint."""
+    frame = overview[overview["first_date"].notna()].copy()
+    frame = frame[["name", "registry_id", "first_date", "first_date_text", "first_date_label", "n", "n_basis",
+                   "endpoint_label", "design", "ages"]].assign(
+        n=frame["n"].astype(float),
+        n_text=[f"{int(n)} ({b})" if pd.notna(n) else "not reported" for n, b in zip(frame["n"], frame["n_basis"])],
+        registry_id=frame["registry_id"].fillna("none found"),
+        design=frame["design"].fillna("not reported in the sources reviewed"),
+        ages=frame["ages"].fillna("not reported in the sources reviewed"),
+    )
+    frame = frame.sort_values("first_date")
+    tooltip = [alt.Tooltip("name:N", title="Study"), alt.Tooltip("registry_id:N", title="Registry id"),
+               alt.Tooltip("first_date_text:N", title="Date"), alt.Tooltip("first_date_label:N", title="Dated by"),
+               alt.Tooltip("n_text:N", title="Participants"), alt.Tooltip("ages:N", title="Ages"),
+               alt.Tooltip("design:N", title="Design"), alt.Tooltip("endpoint_label:N", title="Primary endpoint")]
+    domain = list(ENDPOINT_COLOURS)
+    chart = alt.Chart(frame).mark_point(filled=True, opacity=0.85).encode(
+        x=alt.X("first_date:T", title="Earliest date the sources give for the study",
+                scale=alt.Scale(padding=20), axis=alt.Axis(format="%Y", labelAngle=0)),
+        y=alt.Y("name:N", sort=list(frame["name"]), title=None, axis=alt.Axis(labelLimit=260)),
+        size=alt.Size("n:Q", title="Participants", scale=alt.Scale(range=[80, 900])),
+        color=alt.Color("endpoint_label:N", title="Primary endpoint",
+                        scale=alt.Scale(domain=domain, range=[ENDPOINT_COLOURS[d] for d in domain])),
+        shape=alt.Shape("endpoint_label:N", title="Primary endpoint",
+                        scale=alt.Scale(domain=domain, range=[ENDPOINT_SHAPES[d] for d in domain])),
+        tooltip=tooltip,
+    )
+    return chart.properties(
+        width=TEXT_WIDTH - 280, height=36 * len(frame),
+        title=alt.Title("The clinical studies of fasoracetam found",
+                        subtitle="Sized by participants (enrolled where known, else planned or target); hover for details."),
+        description="Clinical studies by date: " + "; ".join(
+            f"{n}, {d}, {t} participants, primary endpoint {e}" for n, d, t, e in
+            zip(frame["name"], frame["first_date_text"], frame["n_text"], frame["endpoint_label"])),
     )

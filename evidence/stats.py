@@ -1,6 +1,7 @@
-"""Statistics the chapters report: binomial proportions with named confidence intervals."""
+"""Statistics the chapters report: proportions, counts rebuilt from percentages, risk differences, NNT."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scipy.stats import binomtest
@@ -37,3 +38,113 @@ def proportion_ci(events: int, total: int, *, method: str = "wilson", confidence
         raise ValueError(f"need whole numbers 0 <= events <= total and total > 0, got {events}/{total}")
     ci = binomtest(events, total).proportion_ci(confidence_level=confidence, method=METHODS[method])
     return Proportion(events, total, float(ci.low), float(ci.high), method, confidence)
+
+
+@dataclass(frozen=True)
+class DerivedCount:
+    """A count rebuilt from a reported whole-number percentage of a known denominator.
+
+    ``count`` is the whole number of ``total`` nearest to ``percent``; when two are equally near
+    (a percentage that lands on a half), ``count`` is the one given by ``prefer`` and
+    ``alternatives`` holds both. ``reproduces`` says whether ``count / total`` rounds back to the
+    reported percentage: when it does not, the stated denominator cannot be the one the source used.
+    """
+
+    percent: float
+    total: int
+    count: int
+    alternatives: tuple[int, ...]
+    reproduces: bool
+
+    @property
+    def rule(self) -> str:
+        rule = f"{self.percent:g}% of {self.total} = {self.percent * self.total / 100:g}"
+        if len(self.alternatives) > 1:
+            rule += f", half-way between {self.alternatives[0]} and {self.alternatives[1]}; {self.count} taken"
+        else:
+            rule += f", rounded to {self.count}"
+        if not self.reproduces:
+            rule += (f"; {self.count}/{self.total} is {100 * self.count / self.total:.1f}%, which does not round to "
+                     f"{self.percent:g}%: no whole count of {self.total} gives the reported figure")
+        return rule
+
+
+def _round_half_up(x: float) -> int:
+    return int(math.floor(x + 0.5))
+
+
+def count_from_percent(percent: float, total: int, *, prefer: str = "lower") -> DerivedCount:
+    """Rebuild a count from a whole-number percentage of ``total`` (see :class:`DerivedCount`).
+
+    ``prefer`` ("lower" or "higher") breaks a tie between two equally near counts; callers pick
+    the choice least favourable to the claim being tested and say so.
+    """
+    if not (0 <= percent <= 100) or not (isinstance(total, int) and total > 0):
+        raise ValueError(f"need 0 <= percent <= 100 and a whole total > 0, got {percent}% of {total}")
+    if prefer not in ("lower", "higher"):
+        raise ValueError(f"prefer must be 'lower' or 'higher', not {prefer!r}")
+    exact = percent * total / 100
+    low, high = math.floor(exact), math.ceil(exact)
+    if math.isclose(exact - low, 0.5):
+        alternatives = (low, high)
+        count = low if prefer == "lower" else high
+    else:
+        count = int(round(exact))
+        alternatives = (count,)
+    reproduces = _round_half_up(100 * count / total) == _round_half_up(percent)
+    return DerivedCount(percent, total, count, alternatives, reproduces)
+
+
+@dataclass(frozen=True)
+class RiskDifference:
+    """Difference of two proportions (first minus second) with its confidence interval."""
+
+    events1: int
+    total1: int
+    events2: int
+    total2: int
+    difference: float
+    low: float
+    high: float
+    method: str
+    confidence: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def risk_difference_ci(events1: int, total1: int, events2: int, total2: int, *,
+                       confidence: float = 0.95) -> RiskDifference:
+    """``events1/total1 - events2/total2`` with Newcombe's hybrid score interval (method 10, 1998).
+
+    Computed by statsmodels' ``confint_proportions_2indep(method="newcomb")``, which combines the
+    two groups' Wilson intervals; it behaves well for small groups, unlike the Wald interval.
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    for events, total in ((events1, total1), (events2, total2)):
+        if not (isinstance(total, int) and total > 0 and isinstance(events, int) and 0 <= events <= total):
+            raise ValueError(f"need whole numbers 0 <= events <= total and total > 0, got {events}/{total}")
+    low, high = confint_proportions_2indep(events1, total1, events2, total2, method="newcomb",
+                                           compare="diff", alpha=1 - confidence)
+    return RiskDifference(events1, total1, events2, total2, events1 / total1 - events2 / total2,
+                          float(low), float(high), "Newcombe hybrid score", confidence)
+
+
+@dataclass(frozen=True)
+class NumberNeededToTreat:
+    estimate: float
+    low: float
+    high: float
+
+
+def number_needed_to_treat(rd: RiskDifference) -> NumberNeededToTreat | None:
+    """1 / risk difference, with the interval 1/high to 1/low (Altman 1998).
+
+    Only when the risk difference's interval excludes zero and favours the first group; otherwise
+    the interval of the NNT would run through infinity, and ``None`` is returned.
+    """
+    if not rd.low > 0:
+        return None
+    return NumberNeededToTreat(1 / rd.difference, 1 / rd.high, 1 / rd.low)
