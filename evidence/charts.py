@@ -131,7 +131,7 @@ def dose_schedule_chart(steps: pd.DataFrame, study_names: dict[str, str]) -> alt
                alt.Tooltip("phase:N", title="Phase"), alt.Tooltip("dose_text:N", title="Dose"),
                alt.Tooltip("times_per_day:N", title="Times per day"), alt.Tooltip("rule:N", title="Rule as written"),
                alt.Tooltip("derived_text:N", title="Value"), alt.Tooltip("source:N", title="Source")]
-    x = alt.X("x0:Q", title="Study week (week 1 is the first week of the study proper)",
+    x = alt.X("x0:Q", title="Study week",
               scale=alt.Scale(domain=[float(frame["x0"].min()), float(frame["x1"].max())], nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
     phases = alt.Chart().mark_rect(opacity=0.9).encode(
@@ -146,14 +146,16 @@ def dose_schedule_chart(steps: pd.DataFrame, study_names: dict[str, str]) -> alt
         x=x, x2="x1:Q", y="high:Q", tooltip=tooltip)
     zeros = alt.Chart().transform_filter("datum.high == 0").mark_rule(color="#555", strokeWidth=2.5).encode(
         x=x, x2="x1:Q", y="high:Q", tooltip=tooltip)
-    layered = alt.layer(phases, bars, ceilings, zeros, data=frame).properties(width=250, height=150)
+    layered = alt.layer(phases, bars, ceilings, zeros, data=frame).properties(width=230, height=140)
     descriptions = []
     for (study, unit), group in frame.groupby(["study", "unit"], sort=False):
         descriptions.append(f"{study}, {unit}: " + "; ".join(f"{w} {p} {d}" for w, p, d in
                                                                zip(group["weeks"], group["phase"], group["dose_text"])))
     return layered.facet(
-        row=alt.Row("study:N", title=None, header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left")),
-        column=alt.Column("unit:N", title=None, sort=["mg per administration", "mg per day"]),
+        row=alt.Row("study:N", title=None, header=alt.Header(labelFontWeight="bold", labelAngle=0, labelOrient="top",
+                                                              labelAnchor="start", labelFontSize=13)),
+        column=alt.Column("unit:N", title=None, sort=["mg per administration", "mg per day"],
+                          header=alt.Header(labelFontSize=12)),
     ).resolve_scale(y="independent").properties(
         title=alt.Title("Dose schedules of the adolescent ADHD trials",
                         subtitle="Bars: dose range; dashed: a ceiling only; grey line: no drug. Shading: phase of the study."),
@@ -172,7 +174,7 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.HConcatCh
         expr = "[" + ", ".join(json.dumps(f"{p} {t}") for p, t in zip(points["point"], points["label"])) + "][datum.value - 1]"
         y = alt.Y("value:Q", title=f"{measure} mean score (1 to 7; lower is better)",
                   scale=alt.Scale(domain=[1, 7], reverse=True),
-                  axis=alt.Axis(values=list(range(1, 8)), labelExpr=expr, labelLimit=140))
+                  axis=alt.Axis(values=list(range(1, 8)), labelExpr=expr, labelLimit=150))
         x = alt.X("timepoint:N", title=None, sort=["baseline", "week 5"], axis=alt.Axis(labelAngle=0))
         tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("timepoint:N", title="When"),
                    alt.Tooltip("value:Q", title="Mean", format=".2f"), alt.Tooltip("source:N", title="Source")]
@@ -180,9 +182,9 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.HConcatCh
         line = base.mark_line(color=PALETTE[0], strokeWidth=2)
         points = base.mark_point(filled=True, size=90, color=PALETTE[0])
         text = base.mark_text(dx=18, align="left", fontSize=12).encode(text=alt.Text("value:Q", format=".2f"))
-        panels.append((line + points + text).properties(width=130, height=260, title=measure))
+        panels.append((line + points + text).properties(width=110, height=260, title=measure))
     summary = "; ".join(f"{m} mean {v:.2f} at {t}" for m, t, v in zip(means["measure"], means["timepoint"], means["value"]))
-    return alt.hconcat(*panels, spacing=110).properties(
+    return alt.hconcat(*panels, spacing=24).properties(
         title=alt.Title("CGI in the open-label trial GREAT: baseline and week 5",
                         subtitle="Group means from the abstract; the axis is reversed so that improvement points up."),
         description=f"Clinical Global Impression means in GREAT: {summary}.",

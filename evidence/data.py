@@ -2,8 +2,9 @@
 
 The schemas live in ``data/datapackage.json`` (a Frictionless Data Package: Table Schema with
 types, constraints, primary keys and foreign keys). Frictionless does the checking; this module
-adds the two checks a Table Schema cannot express (every source key is an entry of
-``references.bib``; partial dates are real dates and do not end before they start) and turns
+adds the checks a Table Schema cannot express (every source key is an entry of
+``references.bib``; partial dates are real dates and do not end before they start; every key
+in a ``;``-separated list field names a row of the table it refers to) and turns
 every problem into one line that names the file, the row and the column.
 """
 from __future__ import annotations
@@ -180,6 +181,26 @@ def _frictionless_problems(descriptor_path: Path, resources: dict[str, dict]) ->
     return problems
 
 
+def _list_reference_problems(resource: dict, resources: dict[str, dict], data_dir: Path) -> list[str]:
+    """Fields holding several keys of another table, declared in the schema as
+    ``"x-list-reference": {"resource": ..., "field": ..., "separator": ";"}``: every key must exist."""
+    problems = []
+    for field in resource["schema"]["fields"]:
+        ref = field.get("x-list-reference")
+        if not ref:
+            continue
+        target = resources[ref["resource"]]
+        with (data_dir / target["path"]).open(encoding="utf-8", newline="") as fh:
+            keys = {row[ref["field"]] for row in csv.DictReader(fh)}
+        with (data_dir / resource["path"]).open(encoding="utf-8", newline="") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                for key in filter(None, (row.get(field["name"]) or "").split(ref["separator"])):
+                    if key not in keys:
+                        problems.append(f'{_where(resource["path"], i, field["name"])}: "{key}" does not name a row of '
+                                        f'data/{target["path"]} ({ref["field"]}); a dangling reference')
+    return problems
+
+
 def _date_problems(resource: dict, data_dir: Path) -> list[str]:
     names = [f["name"] for f in resource["schema"]["fields"]]
     if not any(d in names for d in _DATE_FIELDS):
@@ -241,6 +262,7 @@ def validation_problems(paths: Paths | None = None) -> list[str]:
     problems += _frictionless_problems(descriptor, resources)
     for res in resources.values():
         problems += _date_problems(res, paths.data)
+        problems += _list_reference_problems(res, resources, paths.data)
     problems += _bibliography_problems(paths)
     return problems
 
@@ -306,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m evidence.data``: validate the data package; print problems; exit 1 if any."""
     import sys
 
-    problems = validation_problems()
+    problems = validation_problems()  # paths from the environment; no arguments are taken
     if problems:
         print(DataError(problems), file=sys.stderr)
         return 1

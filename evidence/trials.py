@@ -57,7 +57,7 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
 def dose_steps(doses: pd.DataFrame) -> pd.DataFrame:
     """The schedules in long form: one row per study, span of weeks and unit (per administration, per day).
 
-    Weeks are drawn as spans: week w covers [w - 1, w]. mg per day is derived as mg per
+    Weeks are drawn as spans centred on their number: week w covers [w - 0.5, w + 0.5]. mg per day is derived as mg per
     administration times administrations per day; it stays missing where either is unreported.
     Placebo and off-drug weeks are 0 mg in both units.
     """
@@ -73,7 +73,7 @@ def dose_steps(doses: pd.DataFrame) -> pd.DataFrame:
                 low = row["mg_low"] * factor if pd.notna(row["mg_low"]) else pd.NA
                 high = row["mg_high"] * factor
             rows.append({"study_id": row["study_id"], "phase": row["phase"], "unit": unit,
-                         "x0": int(row["week_from"]) - 1, "x1": int(row["week_to"]),
+                         "x0": int(row["week_from"]) - 0.5, "x1": int(row["week_to"]) + 0.5,
                          "weeks": (f"week {row['week_from']}" if row["week_from"] == row["week_to"]
                                    else f"weeks {row['week_from']} to {row['week_to']}"),
                          "low": low, "high": high, "low_reported": pd.notna(row["mg_low"]),

@@ -150,3 +150,73 @@ def test_identity_table_shows_every_identity_row_with_its_source(built_book):
 def test_not_medical_advice_on_the_landing_page(built_book):
     text = soup(built_book / "index.html").get_text(" ") + soup(built_book / "intro.html").get_text(" ")
     assert "not medical advice" in text.lower()
+
+
+def _newcombe(k1, n1, k2, n2, z=1.959963984540054):
+    """Newcombe's method 10 from Wilson's closed form, independent of the package."""
+    def wilson(k, n):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+        return centre - half, centre + half
+    (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)
+    p1, p2 = k1 / n1, k2 / n2
+    return (p1 - p2, p1 - p2 - ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5,
+            p1 - p2 + ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5)
+
+
+def test_adhd_trials_numbers_equal_the_data(built_book):
+    shown = _shown(built_book, "adhd-trials")
+    outcomes = load_table("outcomes")
+    flow = load_table("enrollment").set_index(["study_id", "arm", "stage"])["n"]
+    endpoints = load_table("endpoints")
+
+    def outcome(study, measure, arm, statistic, timepoint=None, analysis=None):
+        rows = outcomes[(outcomes["study_id"] == study) & (outcomes["measure"] == measure)
+                        & (outcomes["arm"] == arm) & (outcomes["statistic"] == statistic)]
+        if timepoint:
+            rows = rows[rows["timepoint"] == timepoint]
+        if analysis:
+            rows = rows[rows["analysis"] == analysis]
+        assert len(rows) == 1
+        return float(rows.iloc[0]["value"])
+
+    expected = {
+        "great_n": str(flow[("great", "all", "enrolled")]),
+        "great_cgi_i_baseline": f"{outcome('great', 'CGI-I', 'all', 'mean', 'baseline'):.2f}",
+        "great_cgi_i_week5": f"{outcome('great', 'CGI-I', 'all', 'mean', 'week 5'):.2f}",
+        "great_cgi_s_baseline": f"{outcome('great', 'CGI-S', 'all', 'mean', 'baseline'):.2f}",
+        "great_cgi_s_week5": f"{outcome('great', 'CGI-S', 'all', 'mean', 'week 5'):.2f}",
+        "saga_enrolled": str(flow[("saga", "all", "enrolled")]),
+        "saga_mitt_drug": str(flow[("saga", "drug", "modified intention-to-treat")]),
+        "saga_mitt_placebo": str(flow[("saga", "placebo", "modified intention-to-treat")]),
+        "saga_completed_drug": str(flow[("saga", "drug", "completed")]),
+        "saga_completed_placebo": str(flow[("saga", "placebo", "completed")]),
+        "posthoc_n": str(flow[("saga", "all", "post hoc subgroup")]),
+        "studies_met": str(int((endpoints["result"] == "met").sum())),
+    }
+    rs = "ADHD-RS ≥30% improvement"
+    drug_pct = outcome("saga", rs, "drug", "percent", analysis="prespecified responder")
+    placebo_pct = outcome("saga", rs, "placebo", "percent", analysis="prespecified responder")
+    n_drug = int(flow[("saga", "drug", "modified intention-to-treat")])
+    n_placebo = int(flow[("saga", "placebo", "modified intention-to-treat")])
+    k_drug, k_placebo = round(drug_pct * n_drug / 100), round(placebo_pct * n_placebo / 100)
+    rd, low, high = _newcombe(k_drug, n_drug, k_placebo, n_placebo)
+    expected.update({
+        "saga_rs_drug_pct": f"{drug_pct:g}%", "saga_rs_placebo_pct": f"{placebo_pct:g}%",
+        "saga_rs_drug_count": f"{k_drug} of {n_drug}", "saga_rs_placebo_count": f"{k_placebo} of {n_placebo}",
+        "saga_rs_rd": f"{100 * rd:.0f}", "saga_rs_rd_ci": f"{100 * low:.0f} to {100 * high:.0f}",
+        "saga_rs_nnt": f"{1 / rd:.1f}", "saga_rs_nnt_ci": f"{1 / high:.1f} to {1 / low:.1f}",
+    })
+    for key, value in expected.items():
+        assert shown.get(key) == value, f"adhd-trials: {key} shows {shown.get(key)!r}, the data give {value!r}"
+
+
+def test_adhd_trials_tables_show_every_design_fact_and_bias_judgement(built_book):
+    text = soup(built_book / "chapters" / "adhd-trials.html").get_text(" ")
+    text = " ".join(text.translate(str.maketrans("“”‘’", "\"\"''")).split())  # undo Sphinx's smart quotes
+    for value in load_table("study_facts")["value"]:
+        assert value in text, f"design fact {value!r} is not on the page"
+    for reason in load_table("bias")["reason"]:
+        assert reason in text, f"risk-of-bias reason {reason[:40]!r}... is not on the page"
+    assert "post hoc" in text.lower() and "derived" in text.lower()

@@ -60,18 +60,41 @@ def set_cell(path: Path, row_number: int, column: str, value: str) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def validate_copy(tmp_path: Path, corrupt) -> subprocess.CompletedProcess:
+def corrupted_copy(tmp_path: Path, corrupt) -> Path:
+    """A copy of data/ and references.bib under tmp_path, with ``corrupt`` applied to it."""
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     corrupt(data)
+    return data
+
+
+def validate_copy(tmp_path: Path, corrupt, monkeypatch, capsys) -> subprocess.CompletedProcess:
+    """Run the validator's command-line entry point (``python -m evidence.data``) on a corrupted
+    copy, in this process; its return value is the command's exit status."""
+    from evidence.data import main
+
+    data = corrupted_copy(tmp_path, corrupt)
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(data))
+    monkeypatch.delenv("EVIDENCE_BIBLIOGRAPHY", raising=False)
+    code = main([])
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(["python", "-m", "evidence.data"], code, captured.out, captured.err)
+
+
+def test_the_validator_command_exits_non_zero_on_bad_data(tmp_path):
+    """The same entry point as a real process, as the build and CI run it: exit status and stderr."""
+    data = corrupted_copy(tmp_path, lambda d: set_cell(d / "events.csv", N_ROW, "n", "thirty"))
     env = dict(os.environ, EVIDENCE_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "evidence.data"], env=env, capture_output=True, text=True,
-                          cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-m", "evidence.data"], env=env, capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 1
+    assert re.search(rf'data/events\.csv, row {N_ROW}\b.*column "n"', result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_the_real_data_validate(tmp_path):
-    result = validate_copy(tmp_path, lambda data: None)
+def test_the_real_data_validate(tmp_path, monkeypatch, capsys):
+    result = validate_copy(tmp_path, lambda data: None, monkeypatch, capsys)
     assert result.returncode == 0, result.stderr
 
 
@@ -119,6 +142,16 @@ CASES = {
     "end before start": (
         lambda d: set_cell(d / "events.csv", END_ROW, "end", "1900"),
         [r"data/events\.csv", rf"row {END_ROW}\b", r'column "end"', r"before the start"]),
+    "dangling study in a list of studies": (
+        lambda d: set_cell(d / "certainty.csv", 1, "studies", first_row_value("certainty", "studies")[1] + ";no_such_trial"),
+        [r"data/certainty\.csv", r"row 1\b", r'column "studies"', r'"no_such_trial"', r"studies\.csv"]),
+    "percentage above 100": (
+        lambda d: set_cell(d / "outcomes.csv", first_row_value("outcomes", "value", where=("statistic", "percent"))[0],
+                           "value", "170"),
+        [r"data/outcomes\.csv", r'column "value"', r'"170"', r"at most 100"]),
+    "participant count that is not a whole number": (
+        lambda d: set_cell(d / "enrollment.csv", 1, "n", "30.5"),
+        [r"data/enrollment\.csv", r"row 1\b", r'column "n"', r'"30\.5"', r"integer"]),
     "source missing from the bibliography": (
         lambda d: (d.parent / "references.bib").write_text(
             (d.parent / "references.bib").read_text(encoding="utf-8").replace("@article{elia2018,", "@article{elia2018x,"),
@@ -128,9 +161,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_corrupt_data_fails_with_file_row_and_column(tmp_path, case):
+def test_corrupt_data_fails_with_file_row_and_column(tmp_path, case, monkeypatch, capsys):
     corrupt, expected = CASES[case]
-    result = validate_copy(tmp_path, corrupt)
+    result = validate_copy(tmp_path, corrupt, monkeypatch, capsys)
     assert result.returncode != 0, f"{case}: validation passed on corrupt data"
     message = result.stderr
     for pattern in expected:
@@ -178,3 +211,16 @@ def test_editing_a_data_value_changes_the_page(project_copy):
     after = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert f"{new} °C" in after, "the page still shows the old value after the data changed"
     assert f"{old} °C" not in after
+
+
+def test_events_and_endpoints_agree_on_every_primary_endpoint():
+    """The timeline (events.csv) and the trials chapter (endpoints.csv) must not tell two stories."""
+    from evidence.data import load_table
+
+    endpoints = load_table("endpoints").set_index("study_id")["result"]
+    events = load_table("events")
+    stated = events[events["primary_endpoint"].notna()]
+    assert len(stated) > 0
+    for _, event in stated.iterrows():
+        assert endpoints[event["study_id"]] == event["primary_endpoint"], \
+            f"events.csv {event['event_id']} says {event['primary_endpoint']}; endpoints.csv says {endpoints[event['study_id']]}"

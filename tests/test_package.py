@@ -166,3 +166,121 @@ def test_vendored_vega_lite_is_the_version_altair_asks_for():
     assert debug == {"vega_version": alt.VEGA_VERSION, "vegalite_version": alt.VEGALITE_VERSION,
                      "vegaembed_version": alt.VEGAEMBED_VERSION}
     assert "sourceMappingURL" not in bundle
+
+
+# --- derived counts, risk differences, NNT ----------------------------------------------------
+
+from evidence.stats import count_from_percent, number_needed_to_treat, risk_difference_ci  # noqa: E402
+
+
+def test_count_from_percent_rebuilds_counts_that_round_back():
+    derived = count_from_percent(70, 46)
+    assert (derived.count, derived.reproduces) == (32, True)
+    assert derived.rule.startswith("70% of 46 = 32.2")
+
+
+def test_count_from_percent_flags_a_percentage_no_count_can_give():
+    """33% of 50 is 16.5: 16/50 is 32% and 17/50 is 34%, so neither rounds to 33%."""
+    lower, higher = count_from_percent(33, 50, prefer="lower"), count_from_percent(33, 50, prefer="higher")
+    assert (lower.count, higher.count) == (16, 17)
+    assert lower.alternatives == higher.alternatives == (16, 17)
+    assert not lower.reproduces and not higher.reproduces
+    assert "does not round to 33%" in higher.rule
+
+
+def test_newcombe_interval_equals_newcombes_published_example():
+    """Newcombe (1998), Statistics in Medicine 17:873, example (a): 56/70 - 48/80, method 10,
+    95% interval 0.0524 to 0.3339."""
+    rd = risk_difference_ci(56, 70, 48, 80)
+    assert rd.difference == pytest.approx(0.2)
+    assert (round(rd.low, 4), round(rd.high, 4)) == (0.0524, 0.3339)
+    assert rd.excludes_zero
+
+
+def test_newcombe_interval_is_built_from_the_two_wilson_intervals():
+    """Method 10 by its definition: d - sqrt((p1-l1)^2 + (u2-p2)^2), d + sqrt((u1-p1)^2 + (p2-l2)^2)."""
+    k1, n1, k2, n2 = 26, 46, 17, 50
+    l1, u1 = wilson_by_formula(k1, n1)
+    l2, u2 = wilson_by_formula(k2, n2)
+    p1, p2 = k1 / n1, k2 / n2
+    rd = risk_difference_ci(k1, n1, k2, n2)
+    assert rd.low == pytest.approx(p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), abs=1e-9)
+    assert rd.high == pytest.approx(p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2), abs=1e-9)
+
+
+def test_number_needed_to_treat_inverts_the_interval():
+    rd = risk_difference_ci(56, 70, 48, 80)
+    nnt = number_needed_to_treat(rd)
+    assert nnt.estimate == pytest.approx(5)
+    assert nnt.low == pytest.approx(1 / rd.high) and nnt.high == pytest.approx(1 / rd.low)
+
+
+def test_no_number_needed_to_treat_when_the_interval_crosses_zero():
+    assert number_needed_to_treat(risk_difference_ci(5, 10, 4, 10)) is None
+
+
+# --- trial frames ------------------------------------------------------------------------------
+
+from evidence.trials import dose_steps, drug_vs_placebo, response_rates, study_size  # noqa: E402
+
+
+def _frame(rows, **dtypes):
+    frame = pd.DataFrame(rows)
+    return frame.astype(dtypes) if dtypes else frame
+
+
+ENROLLMENT = _frame([
+    {"study_id": "t", "arm": "drug", "stage": "modified intention-to-treat", "n": 40},
+    {"study_id": "t", "arm": "placebo", "stage": "modified intention-to-treat", "n": 50},
+    {"study_id": "t", "arm": "drug", "stage": "started", "n": 44},
+    {"study_id": "t", "arm": "placebo", "stage": "started", "n": 52},
+    {"study_id": "u", "arm": "all", "stage": "planned", "n": 64},
+    {"study_id": "v", "arm": "all", "stage": "enrolled", "n": 30},
+    {"study_id": "v", "arm": "all", "stage": "target", "n": 32},
+])
+OUTCOMES = _frame([
+    {"outcome_id": "O1", "study_id": "t", "measure": "m", "analysis": "key secondary", "arm": "drug",
+     "statistic": "percent", "value": 50.0, "denominator_stage": "modified intention-to-treat", "source": "s"},
+    {"outcome_id": "O2", "study_id": "t", "measure": "m", "analysis": "key secondary", "arm": "placebo",
+     "statistic": "percent", "value": 33.0, "denominator_stage": "modified intention-to-treat", "source": "s"},
+    {"outcome_id": "O3", "study_id": "t", "measure": "m", "analysis": "post hoc", "arm": "drug",
+     "statistic": "percent", "value": 90.0, "denominator_stage": pd.NA, "source": "s"},
+])
+
+
+def test_study_size_prefers_enrolled_then_started_then_target_then_planned():
+    sizes = study_size(ENROLLMENT).set_index("study_id")
+    assert (sizes.loc["t", "n"], sizes.loc["t", "n_basis"]) == (96, "started")
+    assert (sizes.loc["u", "n"], sizes.loc["u", "n_basis"]) == (64, "planned")
+    assert (sizes.loc["v", "n"], sizes.loc["v", "n_basis"]) == (30, "enrolled")
+
+
+def test_response_rates_derive_counts_against_the_drug_and_skip_rows_without_denominator():
+    rates = response_rates(OUTCOMES, ENROLLMENT).set_index("outcome_id")
+    assert (rates.loc["O1", "count"], rates.loc["O1", "total"]) == (20, 40)
+    assert rates.loc["O2", "count"] == 17  # 16.5 of 50: the placebo count least favourable to the drug
+    assert not rates.loc["O2", "reproduces"]
+    low, high = wilson_by_formula(20, 40)
+    assert rates.loc["O1", "low"] == pytest.approx(100 * low) and rates.loc["O1", "high"] == pytest.approx(100 * high)
+    assert pd.isna(rates.loc["O3", "count"]) and pd.isna(rates.loc["O3", "low"])
+    effects = drug_vs_placebo(rates.reset_index())
+    assert len(effects) == 1
+    assert effects.loc[0, "rd"] == pytest.approx(100 * (20 / 40 - 17 / 50))
+    assert pd.isna(effects.loc[0, "nnt"])  # 16 points, but the interval crosses zero
+
+
+def test_dose_steps_derive_mg_per_day_and_keep_unknowns_missing():
+    doses = _frame([
+        {"study_id": "t", "week_from": 1, "week_to": 1, "phase": "placebo lead-in", "mg_low": 0.0, "mg_high": 0.0,
+         "times_per_day": pd.NA, "rule": "r", "source": "s", "locator": "l", "source_kind": "k", "note": pd.NA},
+        {"study_id": "t", "week_from": 2, "week_to": 5, "phase": "titration", "mg_low": pd.NA, "mg_high": 400.0,
+         "times_per_day": 2, "rule": "r", "source": "s", "locator": "l", "source_kind": "k", "note": pd.NA},
+    ])
+    doses["mg_low"] = doses["mg_low"].astype("Float64")
+    doses["times_per_day"] = doses["times_per_day"].astype("Int64")
+    steps = dose_steps(doses).set_index(["phase", "unit"])
+    titration_day = steps.loc[("titration", "mg per day")]
+    assert titration_day["high"] == 800 and pd.isna(titration_day["low"]) and titration_day["derived"]
+    assert (titration_day["x0"], titration_day["x1"]) == (1.5, 5.5)
+    assert steps.loc[("placebo lead-in", "mg per day"), "high"] == 0
+    assert steps.loc[("titration", "mg per administration"), "dose_text"] == "up to 400 mg (steps not reported)"
