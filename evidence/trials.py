@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .dates import partial_date_bounds
 from .stats import count_from_percent, number_needed_to_treat, proportion_ci, risk_difference_ci
 
 #: How the book names each primary-endpoint result, in the order the charts list them.
@@ -36,20 +37,22 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
                    endpoints: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One row per study: its name, design fields (wide), size, primary endpoint and first date.
 
-    ``first_date`` is the earliest dated clinical-study or company event of the study in
-    events.csv, with ``first_date_label`` saying what that date is.
+    ``first_date`` is the earliest date events.csv gives for the study (its start, or its end
+    where only the end is known; a partial date at the start of the period it names), with
+    ``first_date_label`` saying what that event is.
     """
     wide = facts.pivot(index="study_id", columns="field", values="value")
     overview = studies[["study_id", "name", "registry_id", "sponsor", "population"]].set_index("study_id").join(wide)
     overview = overview.join(study_size(enrollment).set_index("study_id"))
     overview = overview.join(endpoints.set_index("study_id")[["result"]].rename(columns={"result": "endpoint"}))
     overview["endpoint_label"] = overview["endpoint"].map(ENDPOINT_LABELS)
-    dated = events[events["study_id"].notna() & events["start"].notna()].copy()
-    dated["date"] = pd.to_datetime(dated["start"].str.pad(10, side="right", fillchar="-")
-                                   .str.replace(r"-+$", "", regex=True), format="mixed")
+    dated = events[events["study_id"].notna() & (events["start"].notna() | events["end"].notna())].copy()
+    dated["given"] = dated["start"].fillna(dated["end"])
+    dated["date"] = [pd.Timestamp(partial_date_bounds(d)[0]) for d in dated["given"]]
+    dated["text"] = [s if pd.notna(s) else f"ended {e}" for s, e in zip(dated["start"], dated["end"])]
     first = dated.sort_values("date").drop_duplicates("study_id").set_index("study_id")
     overview["first_date"] = first["date"]
-    overview["first_date_text"] = first["start"]
+    overview["first_date_text"] = first["text"]
     overview["first_date_label"] = first["label"]
     return overview.reset_index()
 
