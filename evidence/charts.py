@@ -265,3 +265,50 @@ def study_map_chart(overview: pd.DataFrame) -> alt.Chart:
             f"{n}, {d}, {t} participants, primary endpoint {e}" for n, d, t, e in
             zip(frame["name"], frame["first_date_text"], frame["n_text"], frame["endpoint_label"])),
     )
+
+
+# --- mechanisms ---------------------------------------------------------------------------------
+
+EVIDENCE_KINDS = ["in-vitro", "animal", "human", "kind not known", "no study"]
+SYSTEMS = ["cholinergic", "GABAergic", "glutamatergic", "energy metabolism"]
+BEARING_COLOURS = {"supports": PALETTE[2], "partly supports": PALETTE[1], "contradicts": PALETTE[5],
+                   "no finding read": "#999999"}
+BEARING_SHAPES = {"supports": "circle", "partly supports": "triangle-up", "contradicts": "cross",
+                  "no finding read": "square"}
+
+
+def evidence_map_chart(findings: pd.DataFrame) -> alt.Chart:
+    """Mechanisms down, kinds of evidence across (every kind shown, empty or not), one mark per
+    finding coloured and shaped by what it means for the claim."""
+    frame = findings[["finding_id", "system", "claim", "claim_ids", "study", "species", "dose", "measure", "effect",
+                      "evidence_kind", "read", "bearing"]].copy()
+    for col in ("species", "dose", "measure", "effect"):
+        frame[col] = frame[col].fillna("not reported in the sources reviewed")
+    frame["slot"] = frame.groupby(["system", "evidence_kind"]).cumcount().astype(str)
+    domain = list(BEARING_COLOURS)
+    tooltip = [alt.Tooltip("claim:N", title="Claim"), alt.Tooltip("claim_ids:N", title="Claim ids"),
+               alt.Tooltip("study:N", title="Study"), alt.Tooltip("species:N", title="Species"),
+               alt.Tooltip("dose:N", title="Dose"), alt.Tooltip("measure:N", title="Measured"),
+               alt.Tooltip("effect:N", title="Found"), alt.Tooltip("read:N", title="How much was read"),
+               alt.Tooltip("bearing:N", title="For the claim")]
+    chart = alt.Chart(frame).mark_point(filled=True, size=220, opacity=0.95, stroke="#333", strokeWidth=0.6).encode(
+        x=alt.X("evidence_kind:N", title="Kind of evidence", scale=alt.Scale(domain=EVIDENCE_KINDS),
+                axis=alt.Axis(labelAngle=0, grid=True)),
+        xOffset=alt.XOffset("slot:N"),
+        y=alt.Y("system:N", title=None, scale=alt.Scale(domain=SYSTEMS), axis=alt.Axis(grid=True)),
+        color=alt.Color("bearing:N", title="For the claim",
+                        scale=alt.Scale(domain=domain, range=[BEARING_COLOURS[d] for d in domain])),
+        shape=alt.Shape("bearing:N", title="For the claim",
+                        scale=alt.Scale(domain=domain, range=[BEARING_SHAPES[d] for d in domain])),
+        tooltip=tooltip,
+    )
+    counts = frame.groupby("evidence_kind").size()
+    return chart.properties(
+        width=TEXT_WIDTH - 150, height=240,
+        title=alt.Title("What stands behind each claimed mechanism",
+                        subtitle="One mark per finding (or per claim with no study). Hover a mark for the study, species, dose and effect."),
+        description=("Evidence map of fasoracetam's claimed mechanisms. "
+                     + "; ".join(f"{k}: {int(counts.get(k, 0))} finding(s)" for k in EVIDENCE_KINDS) + ". "
+                     + "; ".join(f"{s}, {k}: {st}, {b}" for s, k, st, b in
+                                 zip(frame["system"], frame["evidence_kind"], frame["study"], frame["bearing"]))),
+    )

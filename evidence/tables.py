@@ -30,10 +30,11 @@ def escape_markdown(value) -> str:
 
 
 def citation(source_key: str) -> str:
-    """A parenthetical citation role for a bibliography key (keys are validated identifiers)."""
-    if not re.fullmatch(r"[a-z0-9_]+", str(source_key)):
+    """A parenthetical citation role for a bibliography key, or for several keys separated by ';'
+    (keys are validated identifiers)."""
+    if not re.fullmatch(r"[a-z0-9_]+(;[a-z0-9_]+)*", str(source_key)):
         raise ValueError(f"not a bibliography key: {source_key!r}")
-    return f"{{cite:p}}`{source_key}`"
+    return f"{{cite:p}}`{','.join(str(source_key).split(';'))}`"
 
 
 def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",

@@ -220,3 +220,36 @@ def test_adhd_trials_tables_show_every_design_fact_and_bias_judgement(built_book
     for reason in load_table("bias")["reason"]:
         assert reason in text, f"risk-of-bias reason {reason[:40]!r}... is not on the page"
     assert "post hoc" in text.lower() and "derived" in text.lower()
+
+
+def _table_rows(page: Path) -> list[list[str]]:
+    return [[" ".join(td.get_text(" ").split()) for td in tr.select("td")] for tr in soup(page).select("table tr")]
+
+
+def test_mechanism_claims_appear_with_the_verdict_of_the_claims_table(built_book):
+    page = built_book / "chapters" / "mechanisms.html"
+    claims = load_table("claims")
+    listed = claims[claims["chapter"] == "mechanisms"]
+    required = {"C04", "C05", "C06", "C07", "C40", "C41", "C42", "C43", "C44"}  # the ids the chapter must cover
+    assert required <= set(listed["claim_id"]), f"claims.csv lacks mechanism claims {required - set(listed['claim_id'])}"
+    rows = {r[0]: r for r in _table_rows(page) if r and re.fullmatch(r"C\d{2}", r[0])}
+    for _, claim in listed.iterrows():
+        assert claim["claim_id"] in rows, f"{claim['claim_id']} is not in the chapter's claims table"
+        row = rows[claim["claim_id"]]
+        assert claim["verdict"] in row and claim["evidence"] in row, f"{claim['claim_id']}: page shows {row}"
+    shown = _shown(built_book, "mechanisms")
+    for _, claim in listed.iterrows():
+        assert shown[f"verdict_{claim['claim_id']}"] == claim["verdict"]
+
+
+def test_mechanism_numbers_equal_the_data(built_book):
+    shown = _shown(built_book, "mechanisms")
+    findings = load_table("mechanisms")
+    assert shown["findings_count"] == str(len(findings))
+    assert shown["findings_human"] == str(int((findings["evidence_kind"] == "human").sum()))
+    assert shown["findings_animal"] == str(int((findings["evidence_kind"] == "animal").sum()))
+    ampk = findings[findings["system"] == "energy metabolism"]
+    assert shown["ampk_studies"] == str(int((ampk["evidence_kind"] != "no study").sum()))
+    text = soup(built_book / "chapters" / "mechanisms.html").get_text(" ")
+    for finding_id in findings["finding_id"]:
+        assert finding_id in text, f"finding {finding_id} is not on the page"
