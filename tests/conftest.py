@@ -98,7 +98,11 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
 
 @pytest.fixture(scope="session")
 def executed_chapters() -> dict[str, ExecutedChapter]:
-    return {p.stem: execute_chapter(p) for p in CHAPTER_NOTEBOOKS}
+    """Every chapter executed fresh, two kernels at a time (the machine has two cores)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip((p.stem for p in CHAPTER_NOTEBOOKS), pool.map(execute_chapter, CHAPTER_NOTEBOOKS)))
 
 
 @pytest.fixture(scope="session")
