@@ -312,3 +312,74 @@ def evidence_map_chart(findings: pd.DataFrame) -> alt.Chart:
                      + "; ".join(f"{s}, {k}: {st}, {b}" for s, k, st, b in
                                  zip(frame["system"], frame["evidence_kind"], frame["study"], frame["bearing"]))),
     )
+
+
+# --- doses and pharmacokinetics ---------------------------------------------------------------
+
+DOSE_CONTEXTS = ["community", "trial single dose", "trial repeated dose", "animal study (human equivalent)"]
+
+
+def dose_landscape_chart(doses: pd.DataFrame) -> alt.Chart:
+    """Every dose on one log axis (mg), a bar from lowest to highest, coloured by context.
+
+    ``doses`` has ``label``, ``context``, ``low``, ``high``, ``unit``, ``derived`` and ``source``;
+    a dose with no lower bound is drawn as a point at its highest value.
+    """
+    frame = doses.assign(
+        low_shown=doses["low"].fillna(doses["high"]).astype(float), high=doses["high"].astype(float),
+        range_text=[(f"{lo:g} to {hi:g} {u}" if pd.notna(lo) and lo != hi else
+                     (f"{hi:g} {u}" if pd.notna(lo) else f"up to {hi:g} {u}"))
+                    for lo, hi, u in zip(doses["low"], doses["high"], doses["unit"])],
+        derived_text=["derived (see the table)" if d else "as reported" for d in doses["derived"]],
+    )[["label", "context", "low_shown", "high", "unit", "range_text", "derived_text", "source"]]
+    domain = DOSE_CONTEXTS
+    colour = alt.Color("context:N", title="Source of the dose", legend=alt.Legend(labelLimit=300),
+                       scale=alt.Scale(domain=domain, range=[PALETTE[1], PALETTE[0], PALETTE[4], PALETTE[2]]))
+    tooltip = [alt.Tooltip("label:N", title="Dose"), alt.Tooltip("range_text:N", title="Amount"),
+               alt.Tooltip("derived_text:N", title="Value"), alt.Tooltip("source:N", title="Source")]
+    x = alt.X("low_shown:Q", title="Dose (mg, logarithmic scale)", scale=alt.Scale(type="log", domain=[5, 1000]))
+    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=LABEL_WIDTH))
+    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
+    bars = base.mark_rule(strokeWidth=7, opacity=0.85).encode(x=x, x2="high:Q", color=colour)
+    ends = base.mark_point(filled=True, size=70, opacity=1).encode(
+        x=alt.X("high:Q", scale=alt.Scale(type="log", domain=[5, 1000])), color=colour,
+        shape=alt.Shape("context:N", scale=alt.Scale(domain=domain, range=["circle", "square", "diamond", "triangle-up"]),
+                        title="Source of the dose"))
+    return (bars + ends).properties(
+        width=TEXT_WIDTH - LABEL_WIDTH - 20, height=26 * len(frame),
+        title=alt.Title("Doses in the popular pages, the trials and the animal studies",
+                        subtitle="mg per day unless the label says per dose; a bar runs from the lowest to the highest dose."),
+        description="Dose landscape on a logarithmic axis: " + "; ".join(
+            f"{l} ({c}): {r}" for l, c, r in zip(frame["label"], frame["context"], frame["range_text"])),
+    )
+
+
+def pk_explorer_chart(profiles: pd.DataFrame, summaries: pd.DataFrame) -> alt.LayerChart:
+    """Illustrative concentration curves, one per half-life scenario, chosen with a select control.
+
+    ``profiles``: ``scenario``, ``hour``, ``relative``; ``summaries``: ``scenario`` and ``text``
+    (what the chosen curve shows). The control is a Vega-Lite parameter: it works in the static
+    page, with no kernel.
+    """
+    scenarios = list(dict.fromkeys(profiles["scenario"]))
+    choice = alt.param(name="half_life", value=scenarios[0],
+                       bind=alt.binding_select(options=scenarios, name="Half-life from: "))
+    x = alt.X("hour:Q", title="Hours after the first dose (a dose every 12 hours)",
+              axis=alt.Axis(values=list(range(0, int(profiles["hour"].max()) + 1, 12))))
+    top = max(1.0, float(profiles["relative"].max())) * 1.3  # the same axis for every half-life, room for the note
+    y = alt.Y("relative:Q", title="Concentration (1 = peak after the first dose)", scale=alt.Scale(domain=[0, top]))
+    line = alt.Chart(profiles).mark_line(color=PALETTE[0], strokeWidth=2).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("scenario:N", title="Half-life"), alt.Tooltip("hour:Q", title="Hour", format=".1f"),
+                           alt.Tooltip("relative:Q", title="Relative concentration", format=".2f")]
+    ).transform_filter(alt.datum.scenario == choice).add_params(choice)
+    reference = alt.Chart(pd.DataFrame({"relative": [1.0]})).mark_rule(strokeDash=[4, 4], color="#666").encode(y="relative:Q")
+    note = alt.Chart(summaries).mark_text(align="left", baseline="top", dx=6, dy=6, fontSize=12, color="#222",
+                                          lineBreak="\n").encode(
+        x=alt.value(0), y=alt.value(0), text="text:N").transform_filter(alt.datum.scenario == choice)
+    return alt.layer(reference, line, note).properties(
+        width=TEXT_WIDTH - 90, height=300,
+        title=alt.Title("Illustrative only: concentration under repeated twice-daily dosing",
+                        subtitle="One-compartment model; pick the half-life a source gives. Not dosing advice."),
+        description=("Illustrative one-compartment model of twice-daily dosing under the half-lives the sources give: "
+                     + "; ".join(f"{s}: {t}" for s, t in zip(summaries["scenario"], summaries["text"]))),
+    )

@@ -85,3 +85,30 @@ def test_chart_tooltips_name_the_source(browser, book_server):
     finally:
         context.close()
     assert "Source" in text and "Kind of source" in text, text
+
+
+def test_pk_explorer_control_changes_the_drawn_curve(browser, book_server):
+    """The half-life control is a Vega-Lite parameter: choosing another half-life redraws the line."""
+    context, tab, seen = visit(browser, book_server, "chapters/dosing.html")
+    try:
+        chart = tab.locator("#fig-pk-explorer div[id^='altair-viz-']")
+        chart.locator("svg").first.wait_for(timeout=10_000)
+        select = chart.locator("select")
+        options = select.locator("option").all_inner_texts()
+        assert len(options) >= 5, options
+
+        def drawn():
+            return chart.locator("svg path[aria-roledescription='line mark'], svg g.mark-line path").evaluate_all(
+                "paths => paths.map(p => p.getAttribute('d')).join('|')")
+
+        before = drawn()
+        select.select_option(label=options[-1])
+        tab.wait_for_timeout(300)
+        after = drawn()
+        note = tab.evaluate(
+            "() => Array.from(document.querySelectorAll('#fig-pk-explorer svg text')).map(t => t.textContent).join(' ')")
+    finally:
+        context.close()
+    assert before and after and before != after, "changing the half-life did not redraw the curve"
+    assert "Before the last dose" in note
+    assert not seen["page_errors"], seen["page_errors"]

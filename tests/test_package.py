@@ -284,3 +284,53 @@ def test_dose_steps_derive_mg_per_day_and_keep_unknowns_missing():
     assert (titration_day["x0"], titration_day["x1"]) == (1.5, 5.5)
     assert steps.loc[("placebo lead-in", "mg per day"), "high"] == 0
     assert steps.loc[("titration", "mg per administration"), "dose_text"] == "up to 400 mg (steps not reported)"
+
+
+# --- pharmacology -------------------------------------------------------------------------------
+
+from evidence.data import load_table  # noqa: E402
+from evidence.pharmacology import (accumulation_ratio, concentration_profile, human_equivalent_dose,  # noqa: E402
+                                   profile_summary, zero_event_upper_bound)
+
+
+@pytest.mark.parametrize("half_life, tau", [(0.67, 12), (2.1, 12), (6.5, 12), (4, 8)])
+def test_accumulation_ratio_is_the_closed_form(half_life, tau):
+    k = math.log(2) / half_life
+    assert accumulation_ratio(half_life, tau) == pytest.approx(1 / (1 - math.exp(-k * tau)), rel=1e-12)
+
+
+def test_model_approaches_the_closed_form_at_steady_state():
+    """With near-instant absorption, the steady-state peak is 1/(1-e^(-k tau)) times the first
+    and the trough is that times e^(-k tau) (the intravenous-bolus limit)."""
+    half_life, tau = 6.5, 12
+    k = math.log(2) / half_life
+    profile = concentration_profile(half_life, tau, doses=40, step_h=0.01, absorption_rate=400)
+    summary = profile_summary(profile, tau)
+    ratio = 1 / (1 - math.exp(-k * tau))
+    assert summary["last_peak"] == pytest.approx(ratio, rel=0.01)
+    assert summary["last_trough"] == pytest.approx(ratio * math.exp(-k * tau), rel=0.01)
+
+
+def test_the_first_peak_is_one_and_falls_at_the_bateman_peak_time():
+    half_life, ka = 2.1, 2.0
+    k = math.log(2) / half_life
+    profile = concentration_profile(half_life, 12, doses=1, step_h=0.001, absorption_rate=ka)
+    peak = profile.loc[profile["relative"].idxmax()]
+    assert peak["relative"] == pytest.approx(1, abs=1e-6)
+    assert peak["hour"] == pytest.approx(math.log(ka / k) / (ka - k), abs=0.002)
+
+
+def test_human_equivalent_dose_matches_the_guidance_conversion_factors():
+    """FDA (2005) Table 1 divides an animal mg/kg dose by 6.2 (rat), 1.8 (dog) and 3.1 (monkey)
+    to get the human mg/kg dose; the book's Km factors must reproduce those divisors."""
+    km = load_table("km_factors").set_index("species")["km"]
+    for species, divisor in [("rat", 6.2), ("dog", 1.8), ("monkey", 3.1)]:
+        hed = human_equivalent_dose(1.0, float(km[species]), float(km["human adult"]))
+        assert 1 / hed == pytest.approx(divisor, abs=0.06), species
+    assert human_equivalent_dose(10, 6, 37) == pytest.approx(60 / 37)
+
+
+@pytest.mark.parametrize("n", [30, 47, 300])
+def test_zero_event_bound_is_exact_and_close_to_the_rule_of_three(n):
+    assert zero_event_upper_bound(n) == pytest.approx(1 - 0.05 ** (1 / n), rel=1e-9)
+    assert zero_event_upper_bound(n) == pytest.approx(3 / n, rel=0.1)
