@@ -96,13 +96,30 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     return result
 
 
-@pytest.fixture(scope="session")
-def executed_chapters() -> dict[str, ExecutedChapter]:
-    """Every chapter executed fresh, two kernels at a time (the machine has two cores)."""
+_EXECUTIONS: dict = {}
+
+
+def _start_executions() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((p.stem for p in CHAPTER_NOTEBOOKS), pool.map(execute_chapter, CHAPTER_NOTEBOOKS)))
+    pool = ThreadPoolExecutor(max_workers=2)  # two kernels at a time: the machine has two cores
+    _EXECUTIONS.update({p.stem: pool.submit(execute_chapter, p) for p in CHAPTER_NOTEBOOKS})
+    pool.shutdown(wait=False)
+
+
+def pytest_collection_finish(session):
+    """Start executing the chapters as soon as tests that need them are collected, so that
+    they run while the browser and data tests do."""
+    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in session.items):
+        _start_executions()
+
+
+@pytest.fixture(scope="session")
+def executed_chapters() -> dict[str, ExecutedChapter]:
+    """Every chapter executed fresh, each in its own kernel."""
+    if not _EXECUTIONS:
+        _start_executions()
+    return {name: future.result() for name, future in _EXECUTIONS.items()}
 
 
 @pytest.fixture(scope="session")

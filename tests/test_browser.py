@@ -48,7 +48,7 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, b
             chart = charts.nth(index)
             chart.locator("svg, canvas").first.wait_for(state="attached", timeout=10_000)
             assert chart.locator(".error").count() == 0, f"{page}: chart {index} shows an error"
-        tab.wait_for_timeout(300)  # let late console messages and requests arrive
+        tab.wait_for_timeout(200)  # let late console messages and requests arrive
         assert not seen["external"], f"{page}: requests left the book: {seen['external']}"
         assert not seen["page_errors"], f"{page}: page errors: {seen['page_errors']}"
         assert not seen["console_errors"], f"{page}: console errors: {seen['console_errors']}"
