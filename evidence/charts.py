@@ -383,3 +383,36 @@ def pk_explorer_chart(profiles: pd.DataFrame, summaries: pd.DataFrame) -> alt.La
         description=("Illustrative one-compartment model of twice-daily dosing under the half-lives the sources give: "
                      + "; ".join(f"{s}: {t}" for s, t in zip(summaries["scenario"], summaries["text"]))),
     )
+
+
+# --- the claims ledger ------------------------------------------------------------------------
+
+VERDICTS = ["supported", "partly-supported", "unsupported", "contradicted"]
+TOPICS = ["identity", "history", "mechanism", "efficacy", "safety", "dosing", "pharmacokinetics", "legal"]
+
+
+def verdict_chart(claims: pd.DataFrame) -> alt.LayerChart:
+    """Claims by topic (rows) and verdict (columns): each cell shows its count as text and as shade."""
+    counts = claims.groupby(["topic", "verdict"]).size().rename("claims").reset_index()
+    grid = pd.MultiIndex.from_product([TOPICS, VERDICTS], names=["topic", "verdict"]).to_frame(index=False)
+    frame = grid.merge(counts, how="left").fillna({"claims": 0})
+    frame["claims"] = frame["claims"].astype(int)
+    frame = frame[frame["topic"].isin(claims["topic"])]
+    base = alt.Chart(frame).encode(
+        x=alt.X("verdict:N", title="Verdict", scale=alt.Scale(domain=VERDICTS), axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("topic:N", title=None, scale=alt.Scale(domain=[t for t in TOPICS if t in set(frame["topic"])])),
+        tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("verdict:N", title="Verdict"),
+                 alt.Tooltip("claims:Q", title="Claims")])
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("claims:Q", title="Claims", scale=alt.Scale(scheme="blues", domainMin=0), legend=None))
+    text = base.mark_text(fontSize=14, fontWeight="bold").encode(
+        text=alt.Text("claims:Q"), color=alt.condition(alt.datum.claims > 4, alt.value("white"), alt.value("#222")))
+    totals = claims["verdict"].value_counts()
+    return (cells + text).properties(
+        width=TEXT_WIDTH - 160, height=34 * frame["topic"].nunique(),
+        title=alt.Title("The popular claims, by topic and verdict",
+                        subtitle="Each cell counts the claims with that topic and verdict."),
+        description="Verdicts on the popular claims: " + "; ".join(f"{v}: {int(totals.get(v, 0))}" for v in VERDICTS)
+                    + ". By topic: " + "; ".join(f"{t} {v} {c}" for t, v, c in
+                                                  zip(frame["topic"], frame["verdict"], frame["claims"]) if c),
+    )

@@ -39,11 +39,13 @@ def citation(source_key: str) -> str:
 
 def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",
                 locator: str | None = "locator", kind: str | None = "source_kind",
-                missing: str = "not reported in the sources reviewed") -> str:
+                missing: str = "not reported in the sources reviewed", markup: tuple[str, ...] = ()) -> str:
     """A MyST pipe table of ``columns`` (name → header) plus a 'Source' column.
 
     The source column holds the citation, the locator inside the source and the kind of
     source, e.g. "(Elia et al., 2018), abstract; peer-reviewed". Empty cells read ``missing``.
+    Columns named in ``markup`` hold MyST that the calling code built (a link role), not data,
+    and are not escaped.
     """
     headers = list(columns.values()) + ["Source"]
     lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
@@ -52,7 +54,10 @@ def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "
         cells = []
         for col in columns:
             value = row[col]
-            cells.append(escape_markdown(value) if not pd.isna(value) else f"*{escape_markdown(missing)}*")
+            if pd.isna(value):
+                cells.append(f"*{escape_markdown(missing)}*")
+            else:
+                cells.append(str(value) if col in markup else escape_markdown(value))
         where = citation(row[source])
         if locator:
             where += ", " + escape_markdown(row[locator])
@@ -67,3 +72,38 @@ def value_with_unit(frame: pd.DataFrame, value: str = "value", unit: str = "unit
     """Each value followed by its unit where it has one ("196.250 g/mol", "57 °C")."""
     return pd.Series([v if pd.isna(u) else f"{v} {u}" for v, u in zip(frame[value], frame[unit])],
                      index=frame.index, dtype="string")
+
+
+CLAIM_COLUMNS = {"claim_id": "Id", "claim": "Claim", "verdict": "Verdict", "evidence": "Best evidence",
+                 "certainty": "Certainty", "note": "Why"}
+
+
+def claims_table(claims: pd.DataFrame, chapter: str) -> str:
+    """The popular claims a chapter discusses, with the ledger's verdict and the sources behind it."""
+    rows = claims[claims["chapter"] == chapter]
+    if rows.empty:
+        raise ValueError(f"no claim in the ledger names the chapter {chapter!r}")
+    with_basis = rows[rows["basis"].notna()]
+    without = rows[rows["basis"].isna()]
+    table = cited_table(with_basis, CLAIM_COLUMNS, source="basis", locator=None, kind=None) if len(with_basis) else ""
+    if len(without):
+        lines = ["| " + " | ".join(CLAIM_COLUMNS.values()) + " | Source |", "|" + " --- |" * (len(CLAIM_COLUMNS) + 1)]
+        for _, row in without.iterrows():
+            lines.append("| " + " | ".join(escape_markdown(row[c]) for c in CLAIM_COLUMNS)
+                         + " | *no source found* |")
+        table += "\n" + "\n".join(lines) + "\n"
+    return table
+
+
+def filter_controls(frame: pd.DataFrame, columns: dict[str, str], element_id: str, noun: str) -> str:
+    """HTML select controls that filter the table following them on the page (by
+    ``_static/ledger-filter.js``): one control per column, listing the column's values."""
+    from html import escape
+
+    parts = [f'<div id="{escape(element_id)}" class="table-filter" role="group" aria-label="Filter the {escape(noun)}">']
+    for col, header in columns.items():
+        options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in sorted(frame[col].dropna().unique()))
+        parts.append(f'<label>{escape(header)} <select data-column="{escape(header)}">'
+                     f'<option value="">all</option>{options}</select></label>')
+    parts.append('<span data-role="status" aria-live="polite"></span></div>')
+    return " ".join(parts)
