@@ -267,17 +267,33 @@ def validation_problems(paths: Paths | None = None) -> list[str]:
     return problems
 
 
+#: Where a passed validation is remembered across processes (each chapter's kernel is one).
+VALIDATED_DIR = ROOT / "_build" / ".validated-data"
+
+
 @lru_cache(maxsize=4)
 def _validated(fingerprint: str, data_dir: str, bib: str) -> None:
+    marker = VALIDATED_DIR / fingerprint
+    if marker.is_file():
+        return
     problems = validation_problems(Paths(Path(data_dir), Path(bib)))
     if problems:
         raise DataError(problems)
+    VALIDATED_DIR.mkdir(parents=True, exist_ok=True)
+    marker.touch()
 
 
 def validate_data(paths: Paths | None = None) -> None:
-    """Raise :class:`DataError` unless the whole data package is valid (cached per data version)."""
+    """Raise :class:`DataError` unless the whole data package is valid.
+
+    A pass is remembered per version of the data, the bibliography and this module (the key
+    hashes all three), in this process and in ``_build/.validated-data/``, so the chapters of
+    one build do not validate the same files again; a failure is never remembered.
+    """
     paths = paths or project_paths()
-    _validated(data_fingerprint(paths), str(paths.data), str(paths.bibliography))
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    key = hashlib.sha256((data_fingerprint(paths) + code).encode()).hexdigest()
+    _validated(key, str(paths.data), str(paths.bibliography))
 
 
 # --- loading ---------------------------------------------------------------------------------

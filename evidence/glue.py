@@ -19,13 +19,13 @@ def as_text(value) -> str:
     return str(value)
 
 
-def glue_text(key: str, value) -> str:
-    """Glue ``value`` under ``key`` as plain text for ``{glue:text}`` and return that text."""
+def glue_text(key: str, value) -> None:
+    """Glue ``value`` under ``key`` as plain text for ``{glue:text}`` (see :func:`as_text`).
+
+    Returns nothing, so that a chapter cell ending in a glue shows no stray output."""
     from myst_nb import glue
 
-    text = as_text(value)
-    glue(key, text, display=False)
-    return text
+    glue(key, as_text(value), display=False)
 
 
 def glue_figure(key: str, chart) -> None:

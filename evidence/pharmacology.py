@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 #: The absorption rate constant the illustrative model assumes (per hour). No source gives one
 #: for fasoracetam; animals reached their peak within an hour of an oral dose.
@@ -61,6 +60,8 @@ def profile_summary(profile: pd.DataFrame, interval_h: float) -> dict[str, float
 def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
     """The exact one-sided upper confidence bound for a rate when 0 of ``n`` had the event
     (1 - (1 - confidence)^(1/n)); the "rule of three" approximates it as 3/n."""
+    from scipy.stats import binomtest
+
     return float(binomtest(0, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact").high)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import binomtest
 
 #: scipy's names for the two intervals the book uses.
 METHODS = {"wilson": "wilson", "clopper-pearson": "exact"}
@@ -36,6 +35,8 @@ def proportion_ci(events: int, total: int, *, method: str = "wilson", confidence
         raise ValueError(f"unknown interval method {method!r}; use one of {sorted(METHODS)}")
     if not (isinstance(total, int) and total > 0 and isinstance(events, int) and 0 <= events <= total):
         raise ValueError(f"need whole numbers 0 <= events <= total and total > 0, got {events}/{total}")
+    from scipy.stats import binomtest  # imported here: scipy.stats takes most of a second to load
+
     ci = binomtest(events, total).proportion_ci(confidence_level=confidence, method=METHODS[method])
     return Proportion(events, total, float(ci.low), float(ci.high), method, confidence)
 

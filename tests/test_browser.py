@@ -112,3 +112,30 @@ def test_pk_explorer_control_changes_the_drawn_curve(browser, book_server):
     assert before and after and before != after, "changing the half-life did not redraw the curve"
     assert "Before the last dose" in note
     assert not seen["page_errors"], seen["page_errors"]
+
+
+def test_claims_ledger_filter_narrows_the_rows(browser, book_server):
+    """Choosing a verdict shows exactly the claims with that verdict; 'all' shows every claim again."""
+    from evidence.data import load_table
+
+    claims = load_table("claims")
+    verdict = "contradicted" if (claims["verdict"] == "contradicted").any() else claims["verdict"].iloc[0]
+    context, tab, seen = visit(browser, book_server, "chapters/claims.html")
+    try:
+        box = tab.locator("#claims-ledger-filter")
+        box.wait_for(timeout=5_000)
+        table = tab.locator("table", has=tab.locator("th", has_text="Discussed in"))
+        visible = lambda: table.locator("tbody tr:not([hidden])").count()  # noqa: E731
+        total = visible()
+        box.locator("select[data-column='Verdict']").select_option(verdict)
+        narrowed = visible()
+        status = box.locator("[data-role='status']").inner_text()
+        box.locator("select[data-column='Verdict']").select_option("")
+        restored = visible()
+    finally:
+        context.close()
+    assert total == len(claims)
+    assert narrowed == int((claims["verdict"] == verdict).sum()) < total
+    assert status == f"{narrowed} of {total} claims shown"
+    assert restored == total
+    assert not seen["page_errors"] and not seen["console_errors"]

@@ -1,6 +1,7 @@
 """Checks on the built HTML: citations, the bibliography, internal links, glued numbers."""
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -14,6 +15,12 @@ from evidence.data import load_table
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """The parsed page (parsed once per version of the file; do not modify the result)."""
+    return _parsed(path.resolve(), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: Path, mtime_ns: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
@@ -238,8 +245,8 @@ def test_mechanism_claims_appear_with_the_verdict_of_the_claims_table(built_book
         row = rows[claim["claim_id"]]
         assert claim["verdict"] in row and claim["evidence"] in row, f"{claim['claim_id']}: page shows {row}"
     shown = _shown(built_book, "mechanisms")
-    for _, claim in listed.iterrows():
-        assert shown[f"verdict_{claim['claim_id']}"] == claim["verdict"]
+    for claim_id in required:  # the prose names each mechanism claim's verdict
+        assert shown[f"verdict_{claim_id}"] == listed.set_index("claim_id").loc[claim_id, "verdict"]
 
 
 def test_mechanism_numbers_equal_the_data(built_book):
@@ -288,3 +295,34 @@ def test_side_effect_page_shows_every_statement_and_the_rule_of_three(built_book
     text = text.translate(str.maketrans("“”‘’", "\"\"''"))
     for statement in statements["statement"]:
         assert statement in text, f"statement {statement[:40]!r} is not on the page"
+
+
+def test_front_page_numbers_equal_the_data(built_book):
+    source = ROOT / "intro.md"
+    keys = text_glue_references(source.read_text(encoding="utf-8"))
+    spans = [s.get_text() for s in soup(built_book / "intro.html").select("span.pasted-text")]
+    shown = dict(zip(keys, spans))
+    claims = load_table("claims")
+    endpoints = load_table("endpoints")
+    assert shown["glance_claims"] == str(len(claims))
+    for verdict in ("supported", "partly-supported", "unsupported", "contradicted"):
+        assert shown[f"glance_{verdict.replace('-', '_')}"] == str(int((claims["verdict"] == verdict).sum()))
+    assert shown["glance_met"] == str(int((endpoints["result"] == "met").sum()))
+    facts = load_table("study_facts")
+    randomized = set(facts[facts["field"].isin(["allocation", "design"]) & facts["value"].str.startswith("randomized")]["study_id"])
+    assert shown["glance_randomized"] == str(len(randomized))
+    flow = load_table("enrollment")
+    enrolled = flow[flow["study_id"].isin(randomized) & (flow["arm"] == "all") & (flow["stage"] == "enrolled")]
+    assert shown["glance_randomized_participants"] == str(int(enrolled["n"].sum()))
+
+
+def test_data_page_offers_every_table_for_download(built_book):
+    import json
+
+    page = soup(built_book / "chapters" / "data.html")
+    links = {a.get_text().strip(): a["href"] for a in page.select("a.download, a[download], a[href*='_downloads']")}
+    resources = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    for resource in resources:
+        assert resource["path"] in links, f"no download link for {resource['path']}"
+        target = (built_book / "chapters" / links[resource["path"]]).resolve()
+        assert target.read_bytes() == (ROOT / "data" / resource["path"]).read_bytes(), f"{resource['path']} differs"

@@ -199,7 +199,14 @@ def test_broken_table_stops_the_build_and_leaves_no_page(project_copy):
 
 
 def test_editing_a_data_value_changes_the_page(project_copy):
-    """The execution cache keys on code; the build must still re-run a chapter whose data changed."""
+    """The execution cache keys on code; the build must still re-run a chapter whose data changed.
+
+    The copy keeps the real execution cache (which holds the chapter executed with the old
+    value) but builds only the landing page, this chapter and the bibliography, since Sphinx
+    starts afresh in a new folder and the other chapters have nothing to do with the edit."""
+    (project_copy / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/what-it-is\n  - file: chapters/bibliography\n",
+        encoding="utf-8")
     page = project_copy / "_build" / "html" / "chapters" / "what-it-is.html"
     row, old = first_row_value("identity", "value", where=("property", "melting_point"))
     new = str(int(old) + 11)
@@ -224,3 +231,41 @@ def test_events_and_endpoints_agree_on_every_primary_endpoint():
     for _, event in stated.iterrows():
         assert endpoints[event["study_id"]] == event["primary_endpoint"], \
             f"events.csv {event['event_id']} says {event['primary_endpoint']}; endpoints.csv says {endpoints[event['study_id']]}"
+
+
+def test_the_claims_table_holds_every_claim_with_a_basis():
+    """48 claims, C01 to C48, each once; every claim with evidence names the sources behind it."""
+    from evidence.data import load_table
+
+    claims = load_table("claims")
+    assert list(claims["claim_id"]) == [f"C{i:02d}" for i in range(1, 49)]
+    with_evidence = claims[claims["evidence"] != "none"]
+    missing = list(with_evidence.loc[with_evidence["basis"].isna(), "claim_id"])
+    assert not missing, f"claims with evidence but no basis: {missing}"
+    assert set(claims["source"]) == {"000_8b66c840dd7ba171.txt", "002_c4ee06ce380dd884.txt"}
+
+
+def test_the_claims_ids_match_the_claims_under_review():
+    """Each claim keeps the id, page and section it has in the list of claims under review."""
+    from evidence.data import load_table
+
+    brief = ROOT.parent / "shared" / "evidence" / "CLAIMS.md"
+    if not brief.is_file():
+        pytest.skip("the list of claims under review is not beside the project")
+    rows = re.findall(r"^\| (C\d{2}) \| (\d{3}) \| ([^|]+?) \|", brief.read_text(encoding="utf-8"), re.MULTILINE)
+    claims = load_table("claims").set_index("claim_id")
+    assert len(rows) == len(claims)
+    for claim_id, page, section in rows:
+        assert claims.loc[claim_id, "source"].startswith(page), claim_id
+        assert claims.loc[claim_id, "section"] == section, claim_id
+
+
+def test_the_front_page_bottom_line_still_holds():
+    """The front page's bottom line says things in words that the data must keep true."""
+    from evidence.data import load_table
+
+    assert (load_table("mechanisms")["evidence_kind"] == "human").sum() == 0, "a human mechanism study: revise intro.md"
+    human_pk = load_table("pk").query("species == 'human'")
+    assert (human_pk["source_kind"] == "tertiary").all(), "a primary human PK figure: revise intro.md and dosing.md"
+    great = load_table("study_facts").query("study_id == 'great' and field == 'design'")["value"].iloc[0]
+    assert "open-label" in great

@@ -55,3 +55,17 @@ def test_build_tracks_exactly_the_tables_a_chapter_loads(executed_chapters, chap
                 if p.suffix == ".csv"}
     assert executed.tables_loaded, f"{chapter}: loaded no table"
     assert set(executed.tables_loaded) == declared
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_stray_plain_text_output(executed_chapters, chapter):
+    """A reader sees prose, tables and charts: a cell that shows a bare Python value (a string's
+    repr, a number, a DataFrame's text) has leaked an intermediate result onto the page."""
+    stray = []
+    for index, cell in enumerate(executed_chapters[chapter].notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") in ("execute_result", "display_data"):
+                kinds = set(output.get("data", {})) - {"text/plain"}
+                if not kinds:
+                    stray.append((index, output["data"].get("text/plain", "")[:60]))
+    assert not stray, f"{chapter}: cells showing a bare value (cell index, text): {stray}"
