@@ -36,10 +36,15 @@ def evidence_theme() -> alt.theme.ThemeConfig:
             "title": {"fontSize": 15, "fontWeight": "bold", "anchor": "start", "subtitleFontSize": 12,
                       "subtitleColor": "#444"},
             "text": {"fontSize": 12},
+            # Screen readers get each chart's description (the SVG's label), not one label per
+            # mark; marks are hidden from the accessibility tree.
+            "mark": {"aria": False},
         }
     }
 
 
+#: The embed's action menu (open in editor, save as PNG) has an unlabelled control and links out of the book.
+alt.renderers.set_embed_options(actions=False)
 alt.data_transformers.disable_max_rows()  # tables are small; an unchecked limit would only hide charts
 
 #: Shapes that carry each timeline category next to its colour, so colour never carries it alone.

@@ -1,20 +1,18 @@
 """Shared fixtures: the built book, freshly executed chapters, a local server and a browser."""
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # pageweight: the page measurements `make bench` reports too
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -96,30 +94,16 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     return result
 
 
-_EXECUTIONS: dict = {}
-
-
-def _start_executions() -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=2)  # two kernels at a time: the machine has two cores
-    _EXECUTIONS.update({p.stem: pool.submit(execute_chapter, p) for p in CHAPTER_NOTEBOOKS})
-    pool.shutdown(wait=False)
-
-
-def pytest_collection_finish(session):
-    """Start executing the chapters as soon as tests that need them are collected, so that
-    they run while the browser and data tests do."""
-    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in session.items):
-        _start_executions()
-
-
 @pytest.fixture(scope="session")
 def executed_chapters() -> dict[str, ExecutedChapter]:
-    """Every chapter executed fresh, each in its own kernel."""
-    if not _EXECUTIONS:
-        _start_executions()
-    return {name: future.result() for name, future in _EXECUTIONS.items()}
+    """Every chapter executed fresh, each in its own kernel, two at a time (two cores).
+
+    Only tests/test_notebooks.py uses it: pytest-xdist runs a file's tests on one worker
+    (--dist loadfile), so each chapter runs once while the other worker runs the other files."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip((p.stem for p in CHAPTER_NOTEBOOKS), pool.map(execute_chapter, CHAPTER_NOTEBOOKS)))
 
 
 @pytest.fixture(scope="session")
@@ -136,19 +120,11 @@ def html_pages(html_root: Path) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def book_server(built_book):
-    """Serve the built book on a loopback port for the browser tests."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
-    handler.log_message = lambda *args: None
-    class QuietServer(http.server.ThreadingHTTPServer):
-        def handle_error(self, request, client_address):  # a browser closing a tab mid-response
-            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-                super().handle_error(request, client_address)
+    """Serve the built book on a loopback port, as a static host would (gzip for text)."""
+    from pageweight import serve
 
-    server = QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(built_book) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -161,13 +137,10 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    from pageweight import CHROMIUM_ARGS
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--disable-default-apps", "--disable-extensions"],
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -6,9 +6,12 @@ import re
 
 import pytest
 
-from conftest import CHAPTER_NOTEBOOKS, glue_references
+from bs4 import BeautifulSoup
+
+from conftest import CHAPTER_NOTEBOOKS, ROOT, glue_references, text_glue_references
 from evidence.sphinxext import chapter_inputs
 from evidence.data import project_paths
+
 
 CHAPTERS = [p.stem for p in CHAPTER_NOTEBOOKS]
 INSANE = re.compile(r"^\s*$|^(nan|NaN|None|<NA>|NaT|inf|-inf)$|np\.|numpy|Timestamp\(|\.\.\.$")
@@ -69,3 +72,15 @@ def test_no_stray_plain_text_output(executed_chapters, chapter):
                 if not kinds:
                     stray.append((index, output["data"].get("text/plain", "")[:60]))
     assert not stray, f"{chapter}: cells showing a bare value (cell index, text): {stray}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_glued_text_on_the_page_equals_the_notebook_values(built_book, executed_chapters, chapter):
+    executed = executed_chapters[chapter]
+    keys = text_glue_references(executed.path.read_text(encoding="utf-8"))
+    page = built_book / executed.path.relative_to(ROOT).with_suffix(".html")
+    spans = [s.get_text() for s in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("span.pasted-text")]
+    assert len(spans) == len(keys), f"{chapter}: {len(keys)} glued references in the prose, {len(spans)} on the page"
+    for key, shown in zip(keys, spans):
+        expected = executed.glued[key]["text/plain"].strip("'\"")
+        assert shown == expected, f"{chapter}: {key} shows {shown!r} but a fresh run glues {expected!r}"

@@ -47,9 +47,18 @@ def book_inputs() -> list[Path]:
     return found
 
 
+#: Inputs every page depends on without Sphinx noticing: a change to any of them rewrites every page.
+WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml")
+
+
 def static_fingerprint() -> str:
-    """Sphinx copies _static/ only when a page changed; a changed hash forces a full write."""
-    return fingerprint(f for f in (ROOT / "_static").rglob("*") if f.is_file())
+    """Sphinx copies _static/ only when a page changed, and does not always notice a changed
+    template or configuration; a changed hash of these forces a full write."""
+    files = []
+    for name in WHOLE_BOOK_INPUTS:
+        path = ROOT / name
+        files += [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.is_file() else []
+    return fingerprint(files)
 
 
 def fail(message: str) -> int:
