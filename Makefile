@@ -8,12 +8,14 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-requirements.txt
 
-.PHONY: book test bench clean lock vendor lab help
+.PHONY: book test bench reproducible unpinned clean lock vendor lab help
 
 help:
 	@echo "make book   set up .venv, execute the chapters, build the HTML book"
 	@echo "make test   run the whole test suite (builds the book first if needed)"
-	@echo "make bench  time a clean build, a no-change rebuild and the test suite"
+	@echo "make bench  time a clean build, rebuilds, the test suite; page weight per page"
+	@echo "make reproducible  build twice from clean copies and compare the HTML byte for byte"
+	@echo "make unpinned      build and test against the newest releases (reports, never gates)"
 	@echo "make lab    install JupyterLab into .venv and open the chapters as notebooks"
 	@echo "make clean  remove the built book and the execution cache"
 
@@ -36,6 +38,12 @@ test: book
 
 bench: $(STAMP)
 	$(PY) tools/bench.py
+
+reproducible: $(STAMP)
+	$(PY) tools/reproducible.py
+
+unpinned:
+	bash .ci/unpinned
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt

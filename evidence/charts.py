@@ -6,10 +6,13 @@ validated DataFrames and return Altair charts; they never read files.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import altair as alt
 import pandas as pd
+from altair.utils.display import HTMLRenderer
+from altair.utils.mimebundle import spec_to_mimebundle
 
 from .dates import partial_date_bounds
 
@@ -43,6 +46,21 @@ def evidence_theme() -> alt.theme.ThemeConfig:
     }
 
 
+class StableHTMLRenderer(HTMLRenderer):
+    """Altair's HTML renderer, with each chart's element id derived from its specification
+    instead of a random one, so that two builds of the book write the same HTML."""
+
+    def __call__(self, spec: dict, **metadata) -> dict[str, str]:
+        kwargs = self.kwargs.copy()
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()[:24]
+        kwargs.update(**metadata, output_div=f"altair-viz-{digest}")
+        return spec_to_mimebundle(spec, format="html", **kwargs)
+
+
+alt.renderers.register("evidence-html", StableHTMLRenderer(
+    mode="vega-lite", template="universal", vega_version=alt.VEGA_VERSION,
+    vegaembed_version=alt.VEGAEMBED_VERSION, vegalite_version=alt.VEGALITE_VERSION))
+alt.renderers.enable("evidence-html")
 #: The embed's action menu (open in editor, save as PNG) has an unlabelled control and links out of the book.
 alt.renderers.set_embed_options(actions=False)
 alt.data_transformers.disable_max_rows()  # tables are small; an unchecked limit would only hide charts

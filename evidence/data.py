@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -223,14 +224,37 @@ def _date_problems(resource: dict, data_dir: Path) -> list[str]:
     return problems
 
 
+#: Fields every bibliography entry of a type must have.
+REQUIRED_BIB_FIELDS = {"article": ("author", "title", "journal", "year"), "misc": ("author", "title", "year")}
+DOI = re.compile(r"10\.\d{4,9}/\S+")
+
+
 def _bibliography_problems(paths: Paths) -> list[str]:
     """Every source in data/sources.csv is a references.bib entry, and every entry has a row."""
     from pybtex.database import parse_file
 
     if not paths.bibliography.is_file():
         return [f"{paths.bibliography.name}: the bibliography is missing"]
-    bib_keys = set(parse_file(str(paths.bibliography)).entries.keys())
+    try:
+        entries = parse_file(str(paths.bibliography)).entries
+    except Exception as exc:  # pybtex raises its own error types for syntax and duplicate keys
+        return [f"{paths.bibliography.name}: cannot be read as BibTeX ({exc})"]
+    bib_keys = set(entries.keys())
     problems = []
+    for key, entry in entries.items():
+        required = REQUIRED_BIB_FIELDS.get(entry.type.lower(), ("title",))
+        fields = {name.lower(): value for name, value in entry.fields.items()}
+        has_author = bool(entry.persons.get("author"))
+        for field in required:
+            if field == "author" and has_author:
+                continue
+            if not str(fields.get(field, "")).strip():
+                problems.append(f'{paths.bibliography.name}, entry "{key}": the field "{field}" is missing '
+                                f"(a @{entry.type} needs {', '.join(required)})")
+        doi = str(fields.get("doi", "")).strip()
+        if doi and not DOI.fullmatch(doi):
+            problems.append(f'{paths.bibliography.name}, entry "{key}": "{doi}" is not a DOI '
+                            "(expected 10.<registrant>/<suffix>, without https://doi.org/)")
     listed = set()
     with (paths.data / "sources.csv").open(encoding="utf-8", newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh), start=2):

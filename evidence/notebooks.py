@@ -4,20 +4,32 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def executed_notebook(path: Path, extra_code: tuple[str, ...] = (), timeout: int = 300):
+def executed_notebook(path: Path, extra_code: tuple[str, ...] = (), timeout: int = 300,
+                      prelude: tuple[str, ...] = ()):
     """The chapter at ``path`` read with jupytext and executed with nbclient (errors kept as outputs).
 
-    ``extra_code`` cells are appended before execution (the tests use one to ask the kernel
-    what it loaded). The working directory is the chapter's folder, as in the book build.
+    ``prelude`` cells run first and ``extra_code`` cells last (the tests use them to watch the
+    network and to ask the kernel what it loaded). The working directory is the chapter's
+    folder, as in the book build. A cell that runs past ``timeout`` seconds stops the run and is
+    recorded as an error output of that cell, like any other error.
     """
     import jupytext
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
 
     notebook = jupytext.read(path)
-    notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra_code]
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    notebook.cells = ([nbformat.v4.new_code_cell(code) for code in prelude] + notebook.cells
+                      + [nbformat.v4.new_code_cell(code) for code in extra_code])
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    try:
+        client.execute()
+    except CellTimeoutError as exc:
+        running = next((c for c in notebook.cells if c.get("cell_type") == "code" and c.get("execution_count") is None
+                        and not c.get("outputs")), notebook.cells[-1])
+        running.setdefault("outputs", []).append(nbformat.v4.new_output(
+            "error", ename="CellTimeoutError", evalue=f"a cell ran longer than {timeout} s: {exc}", traceback=[]))
     return notebook
 
 

@@ -65,14 +65,35 @@ class ExecutedChapter:
     errors: list = field(default_factory=list)
     stderr: list = field(default_factory=list)
     tables_loaded: list = field(default_factory=list)
+    network: list = field(default_factory=list)
+
+
+#: Run before a chapter's own cells: every connection to anything but this machine is refused
+#: and recorded (the kernel's own channels to the test process are already open on loopback).
+NETWORK_GUARD = """
+import socket as _socket
+_network_attempts = []
+_connect = _socket.socket.connect
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family in (_socket.AF_INET, _socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+        _network_attempts.append(str(address))
+        raise OSError("network access refused during the tests: " + str(address))
+    return _connect(self, address)
+
+_socket.socket.connect = _guarded_connect
+"""
 
 
 def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     """Execute a MyST notebook in a fresh kernel and collect glue values, errors and stderr."""
     from evidence.notebooks import executed_notebook
 
-    probe_code = "import json as _json, evidence.data as _d\nprint('TABLES-LOADED:' + _json.dumps(_d.tables_loaded()))"
-    nb = executed_notebook(path, extra_code=(probe_code,), timeout=timeout)
+    probe_code = ("import json as _json, evidence.data as _d\n"
+                  "print('TABLES-LOADED:' + _json.dumps(_d.tables_loaded()))\n"
+                  "print('NETWORK:' + _json.dumps(_network_attempts))")
+    nb = executed_notebook(path, extra_code=(probe_code,), timeout=timeout, prelude=(NETWORK_GUARD,))
     probe = nb.cells[-1]
     result = ExecutedChapter(path=path, notebook=nb)
     for index, cell in enumerate(nb.cells):
@@ -85,7 +106,9 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
             elif kind == "stream" and cell is probe and "TABLES-LOADED:" in output.get("text", ""):
                 import json
 
-                result.tables_loaded = json.loads(output["text"].split("TABLES-LOADED:", 1)[1])
+                lines = dict(line.split(":", 1) for line in output["text"].splitlines() if ":" in line)
+                result.tables_loaded = json.loads(lines["TABLES-LOADED"])
+                result.network = json.loads(lines["NETWORK"])
             meta = output.get("metadata", {}).get("scrapbook")
             if meta:  # glue(display=False) hides its data behind a mime prefix; strip it
                 prefix = meta.get("mime_prefix", "")

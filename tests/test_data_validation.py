@@ -152,6 +152,13 @@ CASES = {
     "participant count that is not a whole number": (
         lambda d: set_cell(d / "enrollment.csv", 1, "n", "30.5"),
         [r"data/enrollment\.csv", r"row 1\b", r'column "n"', r'"30\.5"', r"integer"]),
+    "bibliography entry with a missing field": (
+        lambda d: replace_once(d.parent / "references.bib", "  journal = {Nature Communications},\n", ""),
+        [r"references\.bib", r'entry "elia2018"', r'field "journal" is missing']),
+    "bibliography entry with a malformed DOI": (
+        lambda d: replace_once(d.parent / "references.bib", "doi     = {10.1038/s41467-017-02244-2}",
+                               "doi     = {https://doi.org/10.1038 s41467}"),
+        [r"references\.bib", r'entry "elia2018"', r"is not a DOI"]),
     "source missing from the bibliography": (
         lambda d: (d.parent / "references.bib").write_text(
             (d.parent / "references.bib").read_text(encoding="utf-8").replace("@article{elia2018,", "@article{elia2018x,"),
@@ -213,11 +220,21 @@ def test_editing_a_data_value_changes_the_page(project_copy):
     before = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert f"{old} °C" in before and f"{new} °C" not in before
     set_cell(project_copy / "data" / "identity.csv", row, "value", new)
+    # The same rebuild checks hostile cell text: markup in a CSV is shown as text, never run.
+    set_cell(project_copy / "data" / "identity.csv", row, "note", HOSTILE)
     result = build(project_copy)
     assert result.returncode == 0, result.stderr
-    after = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
-    assert f"{new} °C" in after, "the page still shows the old value after the data changed"
-    assert f"{old} °C" not in after
+    html = page.read_text(encoding="utf-8")
+    after = BeautifulSoup(html, "html.parser")
+    assert f"{new} °C" in after.get_text(" "), "the page still shows the old value after the data changed"
+    assert f"{old} °C" not in after.get_text(" ")
+    shown = " ".join(after.get_text(" ").split()).translate(str.maketrans("“”‘’", "\"\"''"))  # Sphinx's smart quotes
+    assert HOSTILE in shown, "the hostile note is not shown as text"
+    assert not after.select("script:-soup-contains('hostile-alert')"), "a CSV cell became a script"
+    assert not after.select("img[onerror]"), "a CSV cell became an image with an onerror handler"
+
+
+HOSTILE = '<script>alert("hostile-alert")</script> <img src=x onerror=alert(1)> {cite}`elia2018` **bold**'
 
 
 def test_events_and_endpoints_agree_on_every_primary_endpoint():

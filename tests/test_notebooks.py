@@ -84,3 +84,56 @@ def test_glued_text_on_the_page_equals_the_notebook_values(built_book, executed_
     for key, shown in zip(keys, spans):
         expected = executed.glued[key]["text/plain"].strip("'\"")
         assert shown == expected, f"{chapter}: {key} shows {shown!r} but a fresh run glues {expected!r}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_fresh_run_writes_the_same_charts_as_the_build(built_book, executed_chapters, chapter):
+    """Reproducible output: each chart a fresh kernel renders (its element id, specification and
+    data) is byte for byte the chart the build published. With the glued-text check above, two
+    executions of the book agree on everything the notebooks produce."""
+    executed = executed_chapters[chapter]
+    page = (built_book / executed.path.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8")
+    charts = {key: data["text/html"] for key, data in executed.glued.items() if "text/html" in data}
+    for key, html in charts.items():
+        div = re.search(r'<div id="(altair-viz-[0-9a-f]+)"></div>', html)
+        assert div, f"{chapter}: chart {key} has no element id"
+        assert div.group(1) in page, f"{chapter}: chart {key} ({div.group(1)}) differs from the published one"
+        call = re.search(r"\}\)\((\{.*\}), (\{[^{}]*\})\);\s*</script>", html, re.DOTALL)
+        assert call, f"{chapter}: chart {key}: no specification found in its HTML"
+        assert call.group(1) in page, f"{chapter}: chart {key}'s specification differs from the published one"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_network_request(executed_chapters, chapter):
+    attempts = executed_chapters[chapter].network
+    assert not attempts, f"{chapter}: the notebook tried to reach the network: {attempts}"
+
+
+# --- broken chapters are caught, with the chapter named -----------------------------------------
+
+BROKEN = {
+    "raises": ("raise ValueError('a broken table')", "errors", "ValueError"),
+    "writes to stderr": ("import sys\nprint('warning: stale numbers', file=sys.stderr)", "stderr", "stale numbers"),
+    "times out": ("import time\ntime.sleep(30)", "errors", "CellTimeoutError"),
+    "reaches the network": ("import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
+                            "except OSError:\n    pass", "network", "192.0.2.1"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_chapter_fails_the_checks_with_its_name(tmp_path, case):
+    """A chapter that raises, writes to stderr, runs too long or reaches the network makes the
+    execution checks above fail, and their message names the chapter."""
+    from conftest import execute_chapter
+
+    code, found_in, evidence = BROKEN[case]
+    chapter = tmp_path / "broken-chapter.md"
+    chapter.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+                       "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+                       f"# Broken\n\n```{{code-cell}} ipython3\n{code}\n```\n", encoding="utf-8")
+    executed = execute_chapter(chapter, timeout=5)
+    found = getattr(executed, found_in)
+    assert found and evidence in str(found), f"{case}: not caught; errors {executed.errors}, stderr {executed.stderr}"
+    checks = {"errors": test_no_error_output, "stderr": test_no_stderr_output, "network": test_no_network_request}
+    with pytest.raises(AssertionError, match="broken-chapter"):
+        checks[found_in]({"broken-chapter": executed}, "broken-chapter")

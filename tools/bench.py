@@ -1,8 +1,9 @@
-"""`make bench`: time a clean build, a no-change rebuild, a one-data-file rebuild and the test suite.
+"""`make bench`: time a clean build, a no-change rebuild, a one-data-file rebuild and the test
+suite, say which chapters the data edit re-executed, and print the page-weight table.
 
 Prints one line per measurement (wall-clock seconds on this machine). The clean build removes
 _build/ (the HTML, Sphinx's environment and the execution cache) first; the data-file case
-changes one CSV value, rebuilds, then restores the file and rebuilds again.
+changes one value of data/identity.csv, rebuilds, then restores the file and rebuilds again.
 """
 from __future__ import annotations
 
@@ -14,19 +15,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+CACHE = ROOT / "_build" / ".jupyter_cache"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 def timed(label: str, command: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    print(f"{label:<40} {seconds:6.1f} s", flush=True)
+    print(f"{label:<48} {seconds:6.1f} s", flush=True)
     return seconds
 
 
+def executed_since(moment: float) -> list[str]:
+    """Chapters whose executed notebook entered the execution cache after ``moment``."""
+    from jupyter_cache import get_cache
+
+    records = get_cache(str(CACHE)).list_cache_records()
+    return sorted(Path(r.uri).stem for r in records if r.created.timestamp() >= moment)
+
+
 def main() -> int:
+    from evidence.sphinxext import chapter_inputs
+    from evidence.data import project_paths
+
     build = [PY, "tools/build.py"]
-    print(f"{'measurement':<40} {'time':>8}")
+    print(f"{'measurement':<48} {'time':>8}")
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     timed("clean build (no cache)", build)
     timed("no-change rebuild", build)
@@ -35,11 +50,20 @@ def main() -> int:
     try:
         table.write_bytes(original.replace(b"hydrate form I,57,", b"hydrate form I,58,", 1))
         assert table.read_bytes() != original, "the bench's data edit found nothing to change"
+        before = time.time()
         timed("one data file changed (identity.csv)", build)
+        rerun = executed_since(before)
     finally:
         table.write_bytes(original)
+    readers = sorted(p.stem for p in [ROOT / "intro.md", *(ROOT / "chapters").glob("*.md")]
+                     if table in chapter_inputs(p.read_text(encoding="utf-8"), project_paths().data))
+    print(f"  re-executed: {', '.join(rerun) or 'none'}; chapters that read identity.csv: {', '.join(readers)}")
     timed("rebuild after restoring the file", build)
-    timed("test suite (pytest)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    timed("test suite (pytest, two workers)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    from pageweight import measure_book, table as weight_table
+
+    print()
+    print(weight_table(measure_book()))
     return 0
 
 
