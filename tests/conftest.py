@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -13,8 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # pageweight: the page measurements `make bench` reports too
+from pageweight import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 HTML = ROOT / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def toc_files() -> list[Path]:
@@ -159,8 +159,6 @@ def browser():
             pytest.fail(message + "; under CI=true the browser tests may not be skipped")
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
-
-    from pageweight import CHROMIUM_ARGS
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

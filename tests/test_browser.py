@@ -1,8 +1,6 @@
 """Every page of the built book in headless Chromium: charts draw, nothing errors, nothing leaves."""
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pytest
 
@@ -53,10 +51,8 @@ CHARTS_DRAWN_BUDGET_MS = 1000
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, book_server, page):
-    """One visit per page: charts draw in time, nothing errors, nothing leaves the book, the first
-    load fits the budget, and axe-core finds no serious or critical accessibility violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
+    """One visit per page: charts draw in time, nothing errors, nothing leaves the book, and the
+    first load fits the budget. (Accessibility is checked in test_accessibility.py.)"""
     context, tab, seen = visit(browser, book_server, page)
     try:
         drawn = tab.evaluate(pageweight.CHARTS_DRAWN)
@@ -67,10 +63,6 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, b
         tab.wait_for_timeout(200)  # let late console messages and requests arrive
         transferred = sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0)
                           for z in (r.sizes() for r in seen["finished"]))
-        seen = {key: list(value) for key, value in seen.items()}  # the page's own requests, before axe-core's
-        # axe-core fetches the page's stylesheets again to check them, resolving "@import" against
-        # the page rather than the stylesheet; those requests are its own, not the reader's.
-        violations = [v for v in Axe().run(tab).response["violations"] if v["impact"] in ("serious", "critical")]
     finally:
         context.close()
     assert not seen["external"], f"{page}: requests left the book: {seen['external']}"
@@ -85,8 +77,6 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, b
     assert transferred < FIRST_LOAD_BUDGET_BYTES, f"{page}: first load is {transferred / 1e6:.2f} MB"
     if drawn["charts"]:
         assert drawn["after_load_ms"] < CHARTS_DRAWN_BUDGET_MS, f"{page}: charts drawn {drawn['after_load_ms']:.0f} ms after load"
-    assert not violations, f"{page}: accessibility violations: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
 
 
 def test_chart_pages_run_altairs_vega_lite_version(browser, book_server):
