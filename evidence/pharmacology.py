@@ -1,5 +1,5 @@
-"""Doses and pharmacokinetics: human equivalent doses, an illustrative one-compartment model,
-and what a trial with no events can rule out. Functions take validated frames or numbers."""
+"""Doses and pharmacokinetics: human equivalent doses and an illustrative one-compartment model.
+Functions take validated frames or numbers."""
 from __future__ import annotations
 
 import math
@@ -55,14 +55,6 @@ def profile_summary(profile: pd.DataFrame, interval_h: float) -> dict[str, float
     last = profile[profile["hour"] >= profile["hour"].max() - interval_h]
     peak, trough = float(last["relative"].max()), float(last["relative"].min())
     return {"last_peak": peak, "last_trough": trough, "swing": peak / trough if trough > 0 else math.inf}
-
-
-def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
-    """The exact one-sided upper confidence bound for a rate when 0 of ``n`` had the event
-    (1 - (1 - confidence)^(1/n)); the "rule of three" approximates it as 3/n."""
-    from scipy.stats import binomtest
-
-    return float(binomtest(0, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact").high)
 
 
 def doses_per_day(doses: pd.DataFrame) -> pd.DataFrame:

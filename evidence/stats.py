@@ -1,4 +1,5 @@
-"""Statistics the chapters report: proportions, counts rebuilt from percentages, risk differences, NNT."""
+"""Statistics the chapters report: proportions, counts rebuilt from percentages, risk differences,
+NNT, and the upper bound on a rate when no event was seen."""
 from __future__ import annotations
 
 import math
@@ -149,3 +150,11 @@ def number_needed_to_treat(rd: RiskDifference) -> NumberNeededToTreat | None:
     if not rd.low > 0:
         return None
     return NumberNeededToTreat(1 / rd.difference, 1 / rd.high, 1 / rd.low)
+
+
+def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
+    """The exact one-sided upper confidence bound for a rate when 0 of ``n`` had the event
+    (1 - (1 - confidence)^(1/n)); the "rule of three" approximates it as 3/n."""
+    from scipy.stats import binomtest
+
+    return float(binomtest(0, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact").high)

@@ -290,7 +290,8 @@ def test_dose_steps_derive_mg_per_day_and_keep_unknowns_missing():
 
 from evidence.data import load_table  # noqa: E402
 from evidence.pharmacology import (accumulation_ratio, concentration_profile, human_equivalent_dose,  # noqa: E402
-                                   profile_summary, zero_event_upper_bound)
+                                   profile_summary)
+from evidence.stats import zero_event_upper_bound  # noqa: E402
 
 
 @pytest.mark.parametrize("half_life, tau", [(0.67, 12), (2.1, 12), (6.5, 12), (4, 8)])
