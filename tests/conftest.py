@@ -57,6 +57,31 @@ def text_glue_references(text: str) -> list[str]:
     return re.findall(r"\{glue(?::text)?\}`([^`:]+)(?::[^`]*)?`", text)
 
 
+DATA = ROOT / "data"
+
+
+def first_row_value(table: str, column: str, where: tuple[str, str] | None = None) -> tuple[int, str]:
+    """(data row number, value) of the first row with a non-empty ``column`` in the real data."""
+    import csv
+
+    with (DATA / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh), start=1):
+            if row[column] and (where is None or row[where[0]] == where[1]):
+                return number, row[column]
+    raise AssertionError(f"no row of {table}.csv has a value in {column}")
+
+
+def set_cell(path: Path, row_number: int, column: str, value: str) -> None:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows[row_number][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
 @dataclass
 class ExecutedChapter:
     path: Path

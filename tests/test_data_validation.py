@@ -1,8 +1,8 @@
 """Bad data stops everything with a message naming the file, the row and the column.
 
 Each case corrupts a copy of data/ and runs the validator as the build does (a separate
-process, non-zero exit). Two cases run the whole build on a copy of the project: a broken
-table removes the old pages, and an edited value reaches the page (no stale cache).
+process, non-zero exit). One case runs the whole build on a copy of the project: a broken
+table removes the old pages. (An edited value reaching the page is in test_rebuilds.py.)
 """
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import ROOT
-
-DATA = ROOT / "data"
+import reproducible
+from conftest import DATA, ROOT, first_row_value, set_cell
 
 
 def replace_once(path: Path, old: str, new: str) -> None:
@@ -35,28 +33,6 @@ def drop_column(path: Path, column: str) -> None:
     index = rows[0].index(column)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1:] for r in rows])
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
-def first_row_value(table: str, column: str, where: tuple[str, str] | None = None) -> tuple[int, str]:
-    """(data row number, value) of the first row with a non-empty ``column`` in the real data."""
-    import csv
-
-    with (DATA / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
-        for number, row in enumerate(csv.DictReader(fh), start=1):
-            if row[column] and (where is None or row[where[0]] == where[1]):
-                return number, row[column]
-    raise AssertionError(f"no row of {table}.csv has a value in {column}")
-
-
-def set_cell(path: Path, row_number: int, column: str, value: str) -> None:
-    import csv
-    import io
-
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[row_number][rows[0].index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
@@ -183,58 +159,16 @@ def test_corrupt_data_fails_with_file_row_and_column(tmp_path, case, monkeypatch
 @pytest.fixture()
 def project_copy(tmp_path, built_book) -> Path:
     """A copy of the project with its current build (so rebuilding it is incremental)."""
-    copy = tmp_path / "book"
-    ignore = shutil.ignore_patterns(".venv", ".git", ".pytest_cache", "__pycache__")
-    shutil.copytree(ROOT, copy, ignore=ignore)
-    return copy
-
-
-def build(copy: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(copy))
-    env.pop("EVIDENCE_DATA_DIR", None)
-    return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return reproducible.copy_project(tmp_path, with_build=True)
 
 
 def test_broken_table_stops_the_build_and_leaves_no_page(project_copy):
     assert (project_copy / "_build" / "html" / "index.html").is_file()
     set_cell(project_copy / "data" / "events.csv", N_ROW, "n", "many")
-    result = build(project_copy)
+    result = reproducible.run_build(project_copy)
     assert result.returncode != 0
     assert re.search(rf'data/events\.csv, row {N_ROW}\b.*column "n"', result.stderr), result.stderr
     assert not (project_copy / "_build" / "html").exists(), "a failed build left its old pages behind"
-
-
-def test_editing_a_data_value_changes_the_page(project_copy):
-    """The execution cache keys on code; the build must still re-run a chapter whose data changed.
-
-    The copy keeps the real execution cache (which holds the chapter executed with the old
-    value) but builds only the landing page, this chapter and the bibliography, since Sphinx
-    starts afresh in a new folder and the other chapters have nothing to do with the edit."""
-    (project_copy / "_toc.yml").write_text(
-        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/what-it-is\n  - file: chapters/bibliography\n",
-        encoding="utf-8")
-    page = project_copy / "_build" / "html" / "chapters" / "what-it-is.html"
-    row, old = first_row_value("identity", "value", where=("property", "melting_point"))
-    new = str(int(old) + 11)
-    before = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
-    assert f"{old} °C" in before and f"{new} °C" not in before
-    set_cell(project_copy / "data" / "identity.csv", row, "value", new)
-    # The same rebuild checks hostile cell text: markup in a CSV is shown as text, never run.
-    set_cell(project_copy / "data" / "identity.csv", row, "note", HOSTILE)
-    result = build(project_copy)
-    assert result.returncode == 0, result.stderr
-    html = page.read_text(encoding="utf-8")
-    after = BeautifulSoup(html, "html.parser")
-    assert f"{new} °C" in after.get_text(" "), "the page still shows the old value after the data changed"
-    assert f"{old} °C" not in after.get_text(" ")
-    shown = " ".join(after.get_text(" ").split()).translate(str.maketrans("“”‘’", "\"\"''"))  # Sphinx's smart quotes
-    assert HOSTILE in shown, "the hostile note is not shown as text"
-    assert not after.select("script:-soup-contains('hostile-alert')"), "a CSV cell became a script"
-    assert not after.select("img[onerror]"), "a CSV cell became an image with an onerror handler"
-
-
-HOSTILE = '<script>alert("hostile-alert")</script> <img src=x onerror=alert(1)> {cite}`elia2018` **bold**'
 
 
 def test_events_and_endpoints_agree_on_every_primary_endpoint():

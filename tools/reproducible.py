@@ -3,6 +3,9 @@
 `make reproducible` runs this. Each copy has no _build/ (no execution cache, no Sphinx
 environment), so every chapter is executed and every page written from scratch. Files that
 differ are listed; the exit status is 1 if any does. No field is excluded from the comparison.
+
+The tests use the same functions (tests/test_rebuilds.py): there, one clean build in a copy is
+compared with the book `make book` built.
 """
 from __future__ import annotations
 
@@ -16,22 +19,37 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIP = shutil.ignore_patterns(".venv", ".git", "_build", ".pytest_cache", "__pycache__", ".ipynb_checkpoints")
+NOT_COPIED = (".venv", ".git", ".pytest_cache", "__pycache__", ".ipynb_checkpoints")
+
+
+def copy_project(folder: Path, with_build: bool = False) -> Path:
+    """A copy of the project in ``folder``; without its _build/ unless ``with_build``."""
+    copy = folder / "book"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*NOT_COPIED, *(() if with_build else ("_build",))))
+    return copy
+
+
+def run_build(copy: Path) -> subprocess.CompletedProcess:
+    """`make book`'s build step, run in ``copy`` (its own package and data, not this tree's)."""
+    env = dict(os.environ, PYTHONPATH=str(copy))
+    env.pop("EVIDENCE_DATA_DIR", None)
+    return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
+                          capture_output=True, text=True, timeout=900)
 
 
 def clean_build(folder: Path) -> Path:
-    copy = folder / "book"
-    shutil.copytree(ROOT, copy, ignore=SKIP)
-    env = dict(os.environ, PYTHONPATH=str(copy))
-    env.pop("EVIDENCE_DATA_DIR", None)
+    """Copy the project into ``folder`` without _build/, build it; the HTML folder."""
+    copy = copy_project(folder)
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    result = run_build(copy)
+    if result.returncode != 0:
+        raise RuntimeError(f"the clean build in {copy} failed:\n{result.stderr}")
     print(f"clean build in {folder.name}: {time.perf_counter() - started:.1f} s", flush=True)
     return copy / "_build" / "html"
 
 
 def differing(a: Path, b: Path) -> list[str]:
+    """Files of two HTML folders that are not byte-for-byte equal, or are in one only."""
     files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
     files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
     out = [f"only in one build: {p}" for p in sorted(files_a ^ files_b)]
