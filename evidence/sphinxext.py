@@ -1,4 +1,5 @@
-"""Sphinx extension: keep executed chapters in step with their data, and load Vega only where needed.
+"""Sphinx extension for the book's build: chapters executed afresh when their data change, the same
+HTML from every build, Vega loaded only where needed, chapters read two at a time.
 
 1. The execution cache (jupyter-cache) keys a notebook on its code alone, so editing a CSV
    would republish stale numbers. On reading a chapter notebook, this extension finds the
@@ -10,7 +11,10 @@
    whose body holds an Altair chart.
 3. The bibliography's citation list loses a list role that its items do not fit.
 4. pybtex's plugin lookups are remembered (see ``_remember_plugin_lookups``).
-5. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
+5. myst-nb's stylesheet is in place before pages are written (see ``_copy_notebook_css_first``).
+6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``).
+7. The execution cache's database is created before chapters are read in parallel.
+8. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
 """
 from __future__ import annotations
 
@@ -119,9 +123,58 @@ def _remember_plugin_lookups() -> None:
     pybtex.plugin.entry_points = entry_points
 
 
+def _copy_notebook_css_first(app) -> None:
+    """myst-nb copies its stylesheet into _static/ only when the build finishes. Sphinx adds a
+    checksum to a stylesheet link when the file is already there, so a rebuild's pages linked
+    it with ``?v=`` and a clean build's without: the same sources gave different HTML. Copied
+    before any page is written, every build links it the same way."""
+    if app.builder.format != "html":
+        return
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    (Path(app.builder.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+    add_global_html_resources(app, None)
+
+
+def _search_index_forgets_vanished_words() -> None:
+    """When a rebuild re-reads a page, Sphinx's search index keeps every word the old page had,
+    with an empty list of pages: after a data edit and its undo, the index differed from a clean
+    build's. Words left with no page are dropped, as a clean build never has them."""
+    from sphinx.search import IndexBuilder
+
+    prune = IndexBuilder.prune
+    if getattr(prune, "forgets_vanished_words", False):
+        return
+
+    def prune_and_forget(self, docnames) -> None:
+        prune(self, docnames)
+        for mapping in (self._mapping, self._title_mapping):
+            for word in [w for w, pages in mapping.items() if not pages]:
+                del mapping[word]
+
+    prune_and_forget.forgets_vanished_words = True
+    IndexBuilder.prune = prune_and_forget
+
+
+def _create_execution_cache(app) -> None:
+    """A fresh execution cache creates its database on first use. Two chapter readers, started
+    together, both tried to create it ("table settings already exists") and a clean build failed
+    now and then. Created here, in the main process before any reader starts, it exists once."""
+    config = app.env.mystnb_config
+    if config.execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache
+
+    Path(config.execution_cache_path).mkdir(parents=True, exist_ok=True)
+    get_cache(config.execution_cache_path).db  # noqa: B018 (the property creates the database)
+
+
 def setup(app):
     _declare_parallel_safe(app)
+    app.connect("builder-inited", _create_execution_cache, priority=900)
     _remember_plugin_lookups()
+    _search_index_forgets_vanished_words()
+    app.connect("builder-inited", _copy_notebook_css_first)
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_html_page_context)

@@ -6,7 +6,8 @@
    compares two clean builds of one commit. No file and no field is excluded.
 2. The same copy, one data value edited, is built again: exactly the chapters that read that
    table are executed again, the new value reaches the page (the execution cache keys on code, not
-   on data), and markup put into the cell is shown as text, never run.
+   on data), and markup put into the cell is shown as text, never run. Undoing the edit and
+   building again gives back, byte for byte, the clean build's HTML.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_a_clean_build_writes_the_same_html_byte_for_byte(built_book, clean_copy
                         f"(if the sources changed since `make book`, build again): {differ[:20]}")
 
 
-def test_a_data_edit_re_executes_only_its_readers_and_reaches_the_page(clean_copy):
+def test_a_data_edit_re_executes_only_its_readers_reaches_the_page_and_undoes_cleanly(built_book, clean_copy):
     table = clean_copy / "data" / "identity.csv"
     readers = {str(p.relative_to(ROOT)) for p in CHAPTER_NOTEBOOKS
                if table in chapter_inputs(p.read_text(encoding="utf-8"), clean_copy / "data")}
@@ -61,6 +62,7 @@ def test_a_data_edit_re_executes_only_its_readers_and_reaches_the_page(clean_cop
     before_text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert f"{old} °C" in before_text and f"{new} °C" not in before_text
     before = cached_executions(clean_copy)
+    original = table.read_bytes()
     set_cell(table, row, "value", new)
     set_cell(table, row, "note", HOSTILE)
 
@@ -78,3 +80,10 @@ def test_a_data_edit_re_executes_only_its_readers_and_reaches_the_page(clean_cop
     assert HOSTILE in shown, "the hostile note is not shown as text"
     assert not after.select("script:-soup-contains('hostile-alert')"), "a CSV cell became a script"
     assert not after.select("img[onerror]"), "a CSV cell became an image with an onerror handler"
+
+    # Undone, the edit leaves no trace: the rebuilt book equals the clean build again.
+    table.write_bytes(original)
+    result = reproducible.run_build(clean_copy)
+    assert result.returncode == 0, result.stderr
+    differ = reproducible.differing(built_book, clean_copy / "_build" / "html")
+    assert not differ, f"after the edit was undone, these files differ from the clean build: {differ[:20]}"
