@@ -195,3 +195,18 @@ def pytest_report_header(config):
     return [f"book: {ROOT}", f"chapter notebooks: {', '.join(p.stem for p in CHAPTER_NOTEBOOKS)}",
             f"browser: {CHROMIUM if Path(CHROMIUM).is_file() else 'none'}",
             f"CI: {os.environ.get('CI', 'false')}"]
+
+
+#: Test files, longest first. With `--dist loadfile --no-loadscope-reorder` pytest-xdist hands
+#: out whole files in this order, so the two long ones start at once on the two workers instead
+#: of one of them running alone at the end.
+LONGEST_FIRST = ("test_rebuilds.py", "test_accessibility.py", "test_data_validation.py",
+                 "test_browser.py", "test_notebooks.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file is kept
