@@ -1,6 +1,7 @@
 """axe-core over every page of the built book, in the same headless Chromium as the browser tests.
 
-A file of its own so that pytest-xdist can run it beside test_browser.py on the other worker.
+A file of its own so that pytest-xdist can run it on one worker while the other runs the rebuild
+checks (see LONGEST_FIRST in conftest.py).
 """
 from __future__ import annotations
 
