@@ -411,19 +411,27 @@ def pk_explorer_chart(profiles: pd.DataFrame, summaries: pd.DataFrame) -> alt.La
 # --- the claims ledger ------------------------------------------------------------------------
 
 VERDICTS = ["supported", "partly-supported", "unsupported", "contradicted"]
-TOPICS = ["identity", "history", "mechanism", "efficacy", "safety", "dosing", "pharmacokinetics", "legal"]
+
+
+def claim_topics(claims: pd.DataFrame) -> list[str]:
+    """The topic vocabulary of the claims ledger, in the order of its schema (data/datapackage.json)."""
+    fields = {f["name"]: f for f in claims.attrs.get("schema", {}).get("fields", [])}
+    if "topic" not in fields:
+        raise ValueError("the claims table carries no schema: load it with evidence.data.load_table('claims')")
+    return list(fields["topic"]["constraints"]["enum"])
 
 
 def verdict_chart(claims: pd.DataFrame) -> alt.LayerChart:
     """Claims by topic (rows) and verdict (columns): each cell shows its count as text and as shade."""
+    topics = claim_topics(claims)
     counts = claims.groupby(["topic", "verdict"]).size().rename("claims").reset_index()
-    grid = pd.MultiIndex.from_product([TOPICS, VERDICTS], names=["topic", "verdict"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([topics, VERDICTS], names=["topic", "verdict"]).to_frame(index=False)
     frame = grid.merge(counts, how="left").fillna({"claims": 0})
     frame["claims"] = frame["claims"].astype(int)
     frame = frame[frame["topic"].isin(claims["topic"])]
     base = alt.Chart(frame).encode(
         x=alt.X("verdict:N", title="Verdict", scale=alt.Scale(domain=VERDICTS), axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("topic:N", title=None, scale=alt.Scale(domain=[t for t in TOPICS if t in set(frame["topic"])])),
+        y=alt.Y("topic:N", title=None, scale=alt.Scale(domain=[t for t in topics if t in set(frame["topic"])])),
         tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("verdict:N", title="Verdict"),
                  alt.Tooltip("claims:Q", title="Claims")])
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
