@@ -31,7 +31,7 @@ SOURCE_DESIGNS: dict[str, tuple[str, str]] = {
 
 #: Sources about NB-001, whose identity with fasoracetam rests on an encyclopedia alone: they
 #: may not stand behind any claim about fasoracetam.
-NOT_FASORACETAM = frozenset({"ichgcp_nct05290493", "nobias2025"})
+NOT_FASORACETAM = frozenset({"ichgcp_nct05290493", "nobias2025", "nobias2024", "ctexchange_nct05290493"})
 
 #: How much of a source must have been read for it to carry its kind. A source known by its
 #: title or a citation shows that a paper exists and what it is called, nothing more.
