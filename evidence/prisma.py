@@ -1,6 +1,6 @@
 """The PRISMA 2020 flow of the review, counted from the tables (``sources``, ``screening``, ``excluded``).
 
-The rules, in the words of PRISMA 2020 (Page et al. 2021, flow diagram for new reviews):
+The rules, in the terms of the PRISMA 2020 flow diagram for new reviews:
 
 * **Records identified** are the sources read as evidence (``screening.role == "evidence"``) and
   the rows of ``excluded.csv`` that are records of their own (no ``source`` key) and were
