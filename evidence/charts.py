@@ -222,10 +222,10 @@ def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
                 else f"Prespecified: {m}") for a, m in zip(rates["analysis"], rates["measure"])],
         count_text=[(f"{c} of {t} (derived)" if pd.notna(c) else "not reported") for c, t in zip(rates["count"], rates["total"])],
         interval_text=[(f"{lo:.0f}% to {hi:.0f}%" if pd.notna(lo) else "none") for lo, hi in zip(rates["low"], rates["high"])],
-    ).drop(columns=["count", "total", "reproduces"])
+    ).drop(columns=["count", "total", "reproduces", "derivation", "stage"], errors="ignore")
     tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("analysis:N", title="Analysis"),
                alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("percent:Q", title="Percent responding (reported)"),
-               alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("interval_text:N", title="Wilson 95% interval"),
+               alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("interval_text:N", title="Wilson 95% interval (derived)"),
                alt.Tooltip("source:N", title="Source")]
     x = alt.X("percent:Q", title="Participants responding (%)", scale=alt.Scale(domain=[0, 100]))
     y = alt.Y("arm:N", title=None, sort=["drug", "placebo"])
@@ -243,7 +243,7 @@ def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
                             zip(frame["measure"], frame["analysis"], frame["arm"], frame["percent"], frame["interval_text"]))
     return alt.vconcat(*panels, spacing=18).properties(
         title=alt.Title("Responders in SAGA, drug versus placebo",
-                        subtitle="Company-reported percentages; intervals from counts derived with the registry's denominators."),
+                        subtitle="Company-reported percentages; intervals from counts derived from the reported p-values (rule in the text)."),
         description=f"Responder rates in the randomized trial SAGA: {description}.",
     )
 
