@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .counting import study_size
 from .dates import partial_date_bounds
 from .stats import (TWO_PROPORTION_TESTS, count_from_percent, number_needed_to_treat, proportion_ci,
                     risk_difference_ci, rounds_to_printed, two_proportion_p)
@@ -18,22 +19,6 @@ ENDPOINT_LABELS = {
     "not-reported": "result not reported",
     "not-applicable": "no drug given",
 }
-#: Which enrollment figure describes a study's size, best first.
-SIZE_STAGES = ["enrolled", "started", "target", "planned"]
-
-
-def study_size(enrollment: pd.DataFrame) -> pd.DataFrame:
-    """Per study: the best available number of participants and what it is (enrolled, target...)."""
-    whole = enrollment[enrollment["arm"] == "all"]
-    started = enrollment[enrollment["stage"] == "started"].groupby("study_id", as_index=False)["n"].sum()
-    started["stage"] = "started"
-    candidates = pd.concat([whole[["study_id", "stage", "n"]], started[["study_id", "stage", "n"]]])
-    candidates = candidates[candidates["stage"].isin(SIZE_STAGES)].copy()
-    candidates["rank"] = candidates["stage"].map(SIZE_STAGES.index)
-    best = candidates.sort_values(["study_id", "rank"]).drop_duplicates("study_id")
-    return best.rename(columns={"stage": "n_basis"})[["study_id", "n", "n_basis"]].reset_index(drop=True)
-
-
 def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.DataFrame,
                    endpoints: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One row per study: its name, design fields (wide), size, primary endpoint and first date.
