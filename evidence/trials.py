@@ -337,3 +337,26 @@ def summary_of_findings(certainty: pd.DataFrame, studies: pd.DataFrame, effects:
         participants=certainty["outcome_key"].map(participants),
         effect=certainty["outcome_key"].map(effects),
     )
+
+
+def natural_frequencies(rates: pd.DataFrame, effects: pd.DataFrame, per: int = 100) -> pd.DataFrame:
+    """Each derived responder rate as a natural frequency: out of ``per`` people like those in the
+    trial, how many responded on each arm (rounded to whole people), with the Wilson interval on the
+    same scale, and the difference drug minus placebo with Newcombe's interval. All derived."""
+    counted = rates[rates["count"].notna()]
+    rows = []
+    for (measure, analysis), group in counted.groupby(["measure", "analysis"], sort=False):
+        arms = group.set_index("arm")
+        if not {"drug", "placebo"} <= set(arms.index):
+            continue
+        effect = effects[(effects["measure"] == measure) & (effects["analysis"] == analysis)].iloc[0]
+        row = {"measure": measure, "analysis": analysis, "per": per,
+               "difference": round(effect["rd"] * per / 100), "difference_low": round(effect["rd_low"] * per / 100),
+               "difference_high": round(effect["rd_high"] * per / 100)}
+        for arm in ("drug", "placebo"):
+            a = arms.loc[arm]
+            row.update({f"{arm}_count": int(a["count"]), f"{arm}_total": int(a["total"]),
+                        f"{arm}": round(per * int(a["count"]) / int(a["total"])),
+                        f"{arm}_low": round(float(a["low"]) * per / 100), f"{arm}_high": round(float(a["high"]) * per / 100)})
+        rows.append(row)
+    return pd.DataFrame(rows)

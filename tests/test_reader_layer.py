@@ -145,3 +145,26 @@ def test_every_evidence_page_opens_with_its_key_messages_and_search_date(built_b
     last = max(d for d in dates if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(d)))
     day = f"{int(str(last)[8:]):d}"
     assert f"last searched on {day} " in box.get_text(" "), "the date of the last search is missing"
+
+
+# --- natural frequencies ------------------------------------------------------------------------
+
+def test_natural_frequencies_follow_the_derived_counts(built_book):
+    from conftest import text_glue_references
+    from evidence.trials import drug_vs_placebo, natural_frequencies, response_rates
+
+    rates = response_rates(load_table("outcomes"), load_table("enrollment"))
+    frequencies = natural_frequencies(rates, drug_vs_placebo(rates))
+    assert len(frequencies) >= 2
+    for row in frequencies.itertuples():
+        assert row.drug == round(100 * row.drug_count / row.drug_total)
+        assert row.placebo == round(100 * row.placebo_count / row.placebo_total)
+        assert row.drug_low <= row.drug <= row.drug_high and row.placebo_low <= row.placebo <= row.placebo_high
+    source = (ROOT / "chapters" / "adhd-trials.md").read_text(encoding="utf-8")
+    soup = page("adhd-trials")
+    shown = dict(zip(text_glue_references(source), (s.get_text() for s in soup.select("span.pasted-text"))))
+    first = frequencies.iloc[0]
+    assert shown["nf_rs_drug"] == f"{first['drug']} ({first['drug_low']} to {first['drug_high']})"
+    assert soup.select_one("#fig-saga-icons") is not None, "the icon array is not on the page"
+    text = text_of(soup)
+    assert "Out of 100 adolescents like those in the trial (natural frequencies, derived" in text
