@@ -37,35 +37,45 @@ def citation(source_key: str) -> str:
     return f"{{cite:p}}`{','.join(str(source_key).split(';'))}`"
 
 
-def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",
-                locator: str | None = "locator", kind: str | None = "source_kind",
-                missing: str = "not reported in the sources reviewed", markup: tuple[str, ...] = ()) -> str:
-    """A MyST pipe table of ``columns`` (name → header) plus a 'Source' column.
-
-    The source column holds the citation, the locator inside the source and the kind of
-    source, e.g. "(Elia et al., 2018), abstract; peer-reviewed". Empty cells read ``missing``.
-    Columns named in ``markup`` hold MyST that the calling code built (a link role), not data,
-    and are not escaped.
-    """
-    headers = list(columns.values()) + ["Source"]
+def markdown_table(frame: pd.DataFrame, columns: dict[str, str], *,
+                   missing: str = "not reported in the sources reviewed", markup: tuple[str, ...] = ()) -> str:
+    """A MyST pipe table of ``columns`` (name → header), every cell escaped; empty cells read
+    ``missing`` (in italics). Columns named in ``markup`` hold MyST that the calling code built (a
+    citation or link role), not data, and are not escaped. The one way the book writes a table."""
+    headers = list(columns.values())
     lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
              "|" + "|".join(" --- " for _ in headers) + "|"]
     for _, row in frame.iterrows():
         cells = []
         for col in columns:
             value = row[col]
-            if pd.isna(value):
+            if not isinstance(value, str) and pd.isna(value):
                 cells.append(f"*{escape_markdown(missing)}*")
             else:
                 cells.append(str(value) if col in markup else escape_markdown(value))
-        where = citation(row[source])
-        if locator:
-            where += ", " + escape_markdown(row[locator])
-        if kind:
-            where += "; " + escape_markdown(KIND_LABELS[row[kind]])
-        cells.append(where)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",
+                locator: str | None = "locator", kind: str | None = "source_kind",
+                missing: str = "not reported in the sources reviewed", markup: tuple[str, ...] = ()) -> str:
+    """A MyST pipe table of ``columns`` (name → header) plus a 'Source' column (see
+    :func:`markdown_table`).
+
+    The source column holds the citation, the locator inside the source and the kind of
+    source, e.g. "(Elia et al., 2018), abstract; peer-reviewed".
+    """
+    def where(row) -> str:
+        text = citation(row[source])
+        if locator:
+            text += ", " + escape_markdown(row[locator])
+        if kind:
+            text += "; " + escape_markdown(KIND_LABELS[row[kind]])
+        return text
+
+    with_source = frame.assign(_source=[where(row) for _, row in frame.iterrows()])
+    return markdown_table(with_source, {**columns, "_source": "Source"}, missing=missing, markup=markup + ("_source",))
 
 
 def value_with_unit(frame: pd.DataFrame, value: str = "value", unit: str = "unit") -> pd.Series:
@@ -110,14 +120,11 @@ def claims_ledger(claims: pd.DataFrame, columns: dict[str, str], markup: tuple[s
     """A MyST pipe table of claims: ``columns`` (name → header) and a Source column (see
     :func:`claims_sources`). Columns in ``markup`` hold MyST built by the caller and are not escaped.
     The ``claim_id`` column holds each claim's anchor (``anchors``, on the ledger) or a link to it."""
-    headers = list(columns.values()) + ["Source"]
-    lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
-             "|" + "|".join(" --- " for _ in headers) + "|"]
-    for _, row in claims.iterrows():
-        cells = [claim_id_cell(row[c], anchor=anchors) if c == "claim_id"
-                 else str(row[c]) if c in markup else escape_markdown(row[c]) for c in columns]
-        lines.append("| " + " | ".join(cells + [claims_sources(row)]) + " |")
-    return "\n".join(lines) + "\n"
+    shown = claims.assign(
+        claim_id=[claim_id_cell(c, anchor=anchors) for c in claims["claim_id"]],
+        _source=[claims_sources(row) for _, row in claims.iterrows()])
+    return markdown_table(shown, {**columns, "_source": "Source"}, missing="",
+                          markup=tuple(markup) + ("claim_id", "_source"))
 
 
 def claims_table(claims: pd.DataFrame, chapter: str) -> str:

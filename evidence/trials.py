@@ -28,7 +28,7 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
     ``first_date_label`` saying what that event is.
     """
     wide = facts.pivot(index="study_id", columns="field", values="value")
-    overview = studies[["study_id", "name", "registry_id", "sponsor", "population"]].set_index("study_id").join(wide)
+    overview = studies[["study_id", "name", "drug_identity", "registry_id", "sponsor", "population"]].set_index("study_id").join(wide)
     overview = overview.join(study_size(enrollment).set_index("study_id"))
     overview = overview.join(endpoints.set_index("study_id")[["result"]].rename(columns={"result": "endpoint"}))
     overview["endpoint_label"] = overview["endpoint"].map(ENDPOINT_LABELS)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .tables import escape_markdown
+from .tables import markdown_table
 
 
 def current_version(versions: pd.DataFrame) -> pd.Series:
@@ -17,9 +17,10 @@ def current_version(versions: pd.DataFrame) -> pd.Series:
 
 def version_table(versions: pd.DataFrame) -> str:
     """The versions, newest first, as a MyST table: number, date, what changed, conclusions."""
-    lines = ["| Version | Date | What changed | Conclusions changed |", "|---|---|---|---|"]
-    for row in versions.sort_values("date", ascending=False).itertuples():
-        changed = "yes: " + str(row.what_conclusions_changed) if row.conclusions_changed else "no"
-        lines.append(f"| {escape_markdown(row.version)} | {pd.Timestamp(row.date):%Y-%m-%d} | "
-                     f"{escape_markdown(row.summary)} | {escape_markdown(changed)} |")
-    return "\n".join(lines)
+    ordered = versions.sort_values("date", ascending=False)
+    shown = ordered.assign(
+        shown_date=[f"{pd.Timestamp(d):%Y-%m-%d}" for d in ordered["date"]],
+        changed=["yes: " + str(w) if c else "no" for c, w in zip(ordered["conclusions_changed"],
+                                                                 ordered["what_conclusions_changed"])])
+    return markdown_table(shown, {"version": "Version", "shown_date": "Date", "summary": "What changed",
+                                  "changed": "Conclusions changed"})
