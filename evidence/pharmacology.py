@@ -184,7 +184,8 @@ def landscape_frame(units: pd.DataFrame) -> pd.DataFrame:
                          "low": row.admin_low, "high": row.admin_high, "range_text": row.admin_text,
                          "frequency_text": row.frequency_text, "value": "as reported", "source": row.source})
         if pd.notna(row.day_high):
-            rows.append({"label": row.label, "context": row.context, "basis": "per day",
+            rows.append({"label": f"{row.label} (derived)" if row.day_derived else row.label,
+                         "context": row.context, "basis": "per day",
                          "low": row.day_low, "high": row.day_high, "range_text": row.day_text,
                          "frequency_text": row.frequency_text,
                          "value": row.day_rule if row.day_derived else "as reported", "source": row.source})
