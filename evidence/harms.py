@@ -12,7 +12,7 @@ from .stats import risk_difference_ci, zero_event_upper_bound
 #: alone, and a registry mirror names a different molecule.
 EXPOSED_GROUPS = [
     ("great", "all", "enrolled", "single group: every enrolled participant was assigned the drug (actual enrollment)"),
-    ("saga", "drug", "safety population", "the drug arm's safety population (participant flow)"),
+    ("saga", "drug", "safety population", "the safety population of the drug arm (participant flow)"),
     ("pk_paediatric", "all", "target", "target enrollment, not people known to have taken the drug: the actual number was not found"),
 ]
 
