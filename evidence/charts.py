@@ -422,19 +422,27 @@ def pk_explorer_chart(profiles: pd.DataFrame, summaries: pd.DataFrame) -> alt.La
 # --- the claims ledger ------------------------------------------------------------------------
 
 VERDICTS = ["supported", "partly-supported", "unsupported", "contradicted"]
-TOPICS = ["identity", "history", "mechanism", "efficacy", "safety", "dosing", "pharmacokinetics", "legal"]
+
+
+def claim_topics(claims: pd.DataFrame) -> list[str]:
+    """The topic vocabulary of the claims ledger, in the order of its schema (data/datapackage.json)."""
+    fields = {f["name"]: f for f in claims.attrs.get("schema", {}).get("fields", [])}
+    if "topic" not in fields:
+        raise ValueError("the claims table carries no schema: load it with evidence.data.load_table('claims')")
+    return list(fields["topic"]["constraints"]["enum"])
 
 
 def verdict_chart(claims: pd.DataFrame) -> alt.LayerChart:
     """Claims by topic (rows) and verdict (columns): each cell shows its count as text and as shade."""
+    topics = claim_topics(claims)
     counts = claims.groupby(["topic", "verdict"]).size().rename("claims").reset_index()
-    grid = pd.MultiIndex.from_product([TOPICS, VERDICTS], names=["topic", "verdict"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([topics, VERDICTS], names=["topic", "verdict"]).to_frame(index=False)
     frame = grid.merge(counts, how="left").fillna({"claims": 0})
     frame["claims"] = frame["claims"].astype(int)
     frame = frame[frame["topic"].isin(claims["topic"])]
     base = alt.Chart(frame).encode(
         x=alt.X("verdict:N", title="Verdict", scale=alt.Scale(domain=VERDICTS), axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("topic:N", title=None, scale=alt.Scale(domain=[t for t in TOPICS if t in set(frame["topic"])])),
+        y=alt.Y("topic:N", title=None, scale=alt.Scale(domain=[t for t in topics if t in set(frame["topic"])])),
         tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("verdict:N", title="Verdict"),
                  alt.Tooltip("claims:Q", title="Claims")])
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -450,3 +458,67 @@ def verdict_chart(claims: pd.DataFrame) -> alt.LayerChart:
                     + ". By topic: " + "; ".join(f"{t} {v} {c}" for t, v, c in
                                                   zip(frame["topic"], frame["verdict"], frame["claims"]) if c),
     )
+
+
+def prisma_flow_chart(flow) -> alt.LayerChart:
+    """The PRISMA 2020 flow diagram of an :class:`evidence.prisma.PrismaFlow`: the main boxes down the
+    left (identification, screening, retrieval, eligibility, inclusion), what left the flow at each
+    step on the right, and the sources kept apart from the evidence in a row underneath."""
+    places = [f"{place} {n}" for place, n in flow.identified_by.items()]
+    half = (len(places) + 1) // 2
+    W, H, STEP = 300, 66, 100  # box width and height, and the distance between rows (pixels)
+    left, right = 0, 360
+    rows = [
+        (left, 0, f"Records identified (n = {flow.identified})", " · ".join(places[:half]), " · ".join(places[half:])),
+        (right, 0, "Duplicates removed before screening", "not recorded", ""),
+        (left, 1, f"Records screened (n = {flow.screened})", "", ""),
+        (right, 1, f"Records excluded (n = {flow.excluded_at_screening})", "reasons in the table below", ""),
+        (left, 2, f"Reports sought for retrieval (n = {flow.sought})",
+         f"of which {flow.sought_further_reports} further reports", "of included sources"),
+        (right, 2, f"Reports not retrieved (n = {flow.not_retrieved})",
+         f"title or citation only {flow.not_retrieved_title_or_citation}", f"not readable {flow.not_retrieved_unreadable}"),
+        (left, 3, f"Reports assessed for eligibility (n = {flow.assessed})", "", ""),
+        (right, 3, f"Reports excluded (n = {flow.excluded_after_assessment})", "", ""),
+        (left, 4, f"Studies included (n = {flow.studies_included})",
+         f"reports of these studies {flow.reports_of_studies}", f"other sources included {flow.other_included}"),
+        (left, 5.4, f"Objects of review (n = {flow.objects_of_review})", "checked, not used as evidence", ""),
+        (right, 5.4, f"Method references (n = {flow.method_references})", "used to read the evidence", ""),
+    ]
+    frame = []
+    for x, row, *lines in rows:
+        shown = [line for line in lines if line]
+        top = row * STEP + H / 2 - 8 * (len(shown) - 1)
+        for i, line in enumerate(shown):
+            frame.append({"row": row, "x": x, "tx": x + W / 2, "ty": top + 16 * i, "text": line, "bold": i == 0})
+    texts = pd.DataFrame(frame)
+    boxes = pd.DataFrame([{"x": x, "x2": x + W, "y": row * STEP, "y2": row * STEP + H, "apart": row > 5}
+                          for x, row, *_ in rows])
+    down = [(left + W / 2, r * STEP + H, left + W / 2, (r + 1) * STEP) for r in range(4)]
+    across = [(left + W, r * STEP + H / 2, right, r * STEP + H / 2) for r in range(4)]
+    arrows = pd.DataFrame([{"x": a, "y": b, "x2": c, "y2": d} for a, b, c, d in down + across])
+    heads = pd.DataFrame([{"x": c, "y": d, "shape": "triangle-down"} for _, _, c, d in down]
+                         + [{"x": c, "y": d, "shape": "triangle-right"} for _, _, c, d in across])
+    sx = alt.Scale(domain=[0, right + W], nice=False, zero=False)
+    sy = alt.Scale(domain=[0, 5.4 * STEP + H], reverse=True, nice=False, zero=False)
+    X = lambda f: alt.X(f, scale=sx, axis=None)  # noqa: E731
+    Y = lambda f: alt.Y(f, scale=sy, axis=None)  # noqa: E731
+    rect = alt.Chart(boxes).mark_rect(stroke="#444", strokeWidth=1, cornerRadius=3).encode(
+        x=X("x:Q"), x2="x2:Q", y=Y("y:Q"), y2="y2:Q",
+        color=alt.condition(alt.datum.apart, alt.value("#f2f2f2"), alt.value("#e8f1f8")))
+    bold = alt.Chart(texts[texts["bold"]]).mark_text(fontWeight="bold", fontSize=12).encode(
+        x=X("tx:Q"), y=Y("ty:Q"), text="text:N")
+    plain = alt.Chart(texts[~texts["bold"]]).mark_text(fontSize=11, color="#333").encode(
+        x=X("tx:Q"), y=Y("ty:Q"), text="text:N")
+    lines = alt.Chart(arrows).mark_rule(color="#444").encode(x=X("x:Q"), x2="x2:Q", y=Y("y:Q"), y2="y2:Q")
+    tips = alt.Chart(heads).mark_point(filled=True, color="#444", size=60, opacity=1).encode(
+        x=X("x:Q"), y=Y("y:Q"),
+        shape=alt.Shape("shape:N", scale=alt.Scale(domain=["triangle-down", "triangle-right"],
+                                                   range=["triangle-down", "triangle-right"]), legend=None))
+    steps = flow.steps()
+    return (rect + lines + tips + bold + plain).properties(
+        width=right + W, height=int(5.4 * STEP + H),
+        title=alt.Title("How the sources were found and chosen (PRISMA 2020 flow)",
+                        subtitle="Counted from the review's tables of sources, screening and records left out."),
+        description="PRISMA 2020 flow diagram. " + "; ".join(
+            f"{step}: {count}" for step, count in zip(steps["step"], steps["count"])) + ".",
+    ).configure_view(stroke=None)

@@ -227,6 +227,14 @@ def _date_problems(resource: dict, data_dir: Path) -> list[str]:
 #: Fields every bibliography entry of a type must have.
 REQUIRED_BIB_FIELDS = {"article": ("author", "title", "journal", "year"), "misc": ("author", "title", "year")}
 DOI = re.compile(r"10\.\d{4,9}/\S+")
+#: Every entry's ``note`` says where the source was read: "Where read: <page, record or list>".
+WHERE_READ = re.compile(r"Where read:\s*(\S.*)", re.DOTALL)
+
+
+def where_read(entry) -> str | None:
+    """The "Where read: ..." statement of a pybtex bibliography entry's note, or None."""
+    match = WHERE_READ.search(str(entry.fields.get("note", "")))
+    return match.group(1).strip() if match else None
 
 
 def _bibliography_problems(paths: Paths) -> list[str]:
@@ -251,6 +259,10 @@ def _bibliography_problems(paths: Paths) -> list[str]:
             if not str(fields.get(field, "")).strip():
                 problems.append(f'{paths.bibliography.name}, entry "{key}": the field "{field}" is missing '
                                 f"(a @{entry.type} needs {', '.join(required)})")
+        if not where_read(entry):
+            problems.append(f'{paths.bibliography.name}, entry "{key}": the note does not say where the source '
+                            'was read; end the note with "Where read: ..." (the page, record or reference list '
+                            "the text was read on)")
         doi = str(fields.get("doi", "")).strip()
         if doi and not DOI.fullmatch(doi):
             problems.append(f'{paths.bibliography.name}, entry "{key}": "{doi}" is not a DOI '

@@ -42,3 +42,8 @@ def glue_figure(key: str, chart) -> None:
     if "text/html" not in bundle:
         raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
     glue(key, chart, display=False)
+
+
+def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 trial", "2 trials", "0 trials"."""
+    return f"{as_text(int(n))} {singular if int(n) == 1 else (plural or singular + 's')}"

@@ -78,21 +78,37 @@ CLAIM_COLUMNS = {"claim_id": "Id", "claim": "Claim", "verdict": "Verdict", "evid
                  "certainty": "Certainty", "note": "Why"}
 
 
+def claims_sources(row) -> str:
+    """The Source cell of a claim: the sources behind its verdict, then those checked that hold no
+    finding on it, or the words 'no source found'."""
+    basis, checked = row.get("basis"), row.get("checked")
+    parts = []
+    if isinstance(basis, str) and basis:
+        parts.append(citation(basis))
+    if isinstance(checked, str) and checked:
+        parts.append("checked, no finding on the claim: " + citation(checked))
+    return "; ".join(parts) if parts else "*no source found*"
+
+
+def claims_ledger(claims: pd.DataFrame, columns: dict[str, str], markup: tuple[str, ...] = ()) -> str:
+    """A MyST pipe table of claims: ``columns`` (name → header) and a Source column (see
+    :func:`claims_sources`). Columns in ``markup`` hold MyST built by the caller and are not escaped."""
+    headers = list(columns.values()) + ["Source"]
+    lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
+             "|" + "|".join(" --- " for _ in headers) + "|"]
+    for _, row in claims.iterrows():
+        cells = [str(row[c]) if c in markup else escape_markdown(row[c]) for c in columns]
+        lines.append("| " + " | ".join(cells + [claims_sources(row)]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def claims_table(claims: pd.DataFrame, chapter: str) -> str:
-    """The popular claims a chapter discusses, with the ledger's verdict and the sources behind it."""
+    """The popular claims a chapter discusses, with the ledger's verdict, the sources behind it and
+    the sources checked that hold nothing on it."""
     rows = claims[claims["chapter"] == chapter]
     if rows.empty:
         raise ValueError(f"no claim in the ledger names the chapter {chapter!r}")
-    with_basis = rows[rows["basis"].notna()]
-    without = rows[rows["basis"].isna()]
-    table = cited_table(with_basis, CLAIM_COLUMNS, source="basis", locator=None, kind=None) if len(with_basis) else ""
-    if len(without):
-        lines = ["| " + " | ".join(CLAIM_COLUMNS.values()) + " | Source |", "|" + " --- |" * (len(CLAIM_COLUMNS) + 1)]
-        for _, row in without.iterrows():
-            lines.append("| " + " | ".join(escape_markdown(row[c]) for c in CLAIM_COLUMNS)
-                         + " | *no source found* |")
-        table += "\n" + "\n".join(lines) + "\n"
-    return table
+    return claims_ledger(rows, CLAIM_COLUMNS)
 
 
 def filter_controls(frame: pd.DataFrame, columns: dict[str, str], element_id: str, noun: str) -> str:

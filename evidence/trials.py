@@ -175,25 +175,3 @@ def summary_of_findings(certainty: pd.DataFrame, studies: pd.DataFrame, effects:
         participants=certainty["outcome_key"].map(participants),
         effect=certainty["outcome_key"].map(effects),
     )
-
-
-def is_randomized(overview: pd.DataFrame) -> pd.Series:
-    """Whether each study of :func:`study_overview` was randomized, by its allocation or design fact."""
-    return (overview["allocation"].fillna("").str.startswith("randomized")
-            | overview["design"].fillna("").str.startswith("randomized"))
-
-
-def trials_at_a_glance(overview: pd.DataFrame) -> dict[str, int]:
-    """The headline counts: studies that gave the drug, randomized ones, primary endpoints met and
-    missed, and participants enrolled in randomized trials (only where the number enrolled is known)."""
-    given = overview[overview["endpoint"] != "not-applicable"]
-    randomized = given[is_randomized(given)]
-    enrolled = randomized[randomized["n_basis"].isin(["enrolled", "started"])]
-    return {
-        "trials": len(given),
-        "randomized": len(randomized),
-        "met": int((given["endpoint"] == "met").sum()),
-        "randomized_not_met": int((randomized["endpoint"] == "not-met").sum()),
-        "randomized_participants": int(enrolled["n"].sum()),
-        "randomized_size_unknown": len(randomized) - len(enrolled),
-    }

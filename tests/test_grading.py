@@ -1,0 +1,182 @@
+"""The claims ledger follows the grading decision tables (evidence.grading).
+
+Each guard runs on the real ledger and, once more, on a copy with one claim changed, to show
+that it can fail.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import ROOT, text_glue_references
+from evidence.data import load_table
+from evidence.grading import (EVIDENCE_ORDER, NOT_FASORACETAM, READ_ENOUGH, SOURCE_DESIGNS, TOPIC_CLASS,
+                              VERDICT_SEPARATIONS, grading_problems, ledger_certainty, same_grade_problems,
+                              split_keys)
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return load_table("claims"), load_table("sources"), load_table("certainty")
+
+
+def changed(claims, claim_id, **values):
+    """A copy of the ledger with one claim's cells changed."""
+    copy = claims.copy()
+    for column, value in values.items():
+        copy.loc[copy["claim_id"] == claim_id, column] = value
+    return copy
+
+
+def test_every_claim_follows_the_decision_tables(tables):
+    claims, sources, sof = tables
+    assert grading_problems(claims, sources, sof) == []
+
+
+def test_the_decision_table_check_can_fail(tables):
+    claims, sources, sof = tables
+    trial_result = claims[claims["evidence"] == "company-statement"].iloc[0]["claim_id"]
+    problems = grading_problems(changed(claims, trial_result, evidence="human-controlled"), sources, sof)
+    assert any(trial_result in p and "column evidence" in p for p in problems), problems
+    effect = claims["topic"].map(TOPIC_CLASS) == "effect"
+    animal = claims[(claims["evidence"] == "animal") & effect].iloc[0]["claim_id"]
+    problems = grading_problems(changed(claims, animal, verdict="supported"), sources, sof)
+    assert any(animal in p and "column verdict" in p for p in problems), problems
+
+
+def evidence_from_basis(basis, sources) -> str:
+    """The evidence kind, recomputed here from sources.csv without the module's helper."""
+    rows = sources.set_index("source")
+    kinds = []
+    for key in split_keys(basis):
+        if rows.loc[key, "read"] not in READ_ENOUGH:
+            continue
+        kind = rows.loc[key, "source_kind"]
+        kinds.append(kind if kind in ("company-statement", "tertiary", "regulator") else SOURCE_DESIGNS[key][0])
+    return min(kinds, key=EVIDENCE_ORDER.index) if kinds else "none"
+
+
+def test_the_evidence_kind_follows_the_kinds_of_the_basis(tables):
+    claims, sources, _ = tables
+    for claim in claims.itertuples():
+        assert claim.evidence == evidence_from_basis(claim.basis, sources), claim.claim_id
+        used = set(split_keys(claim.basis)) | set(split_keys(claim.checked))
+        assert not used & NOT_FASORACETAM, f"{claim.claim_id} rests on NB-001 sources {used & NOT_FASORACETAM}"
+        only_company = [k for k in split_keys(claim.basis)
+                        if sources.set_index("source").loc[k, "read"] in READ_ENOUGH]
+        kinds = set(sources.set_index("source").loc[only_company, "source_kind"]) if only_company else set()
+        if kinds == {"company-statement"}:
+            assert claim.evidence == "company-statement", claim.claim_id
+        if kinds == {"tertiary"}:
+            assert claim.evidence == "tertiary", claim.claim_id
+
+
+def test_a_source_read_by_title_or_citation_only_carries_no_evidence(tables):
+    claims, sources, _ = tables
+    unread = set(sources.loc[~sources["read"].isin(READ_ENOUGH), "source"])
+    only_unread = claims[[bool(split_keys(b)) and set(split_keys(b)) <= unread for b in claims["basis"]]]
+    assert len(only_unread) > 0  # C06, C07, C09, C41: claims resting on titles alone
+    assert set(only_unread["evidence"]) == {"none"}
+    assert set(only_unread["verdict"]) == {"unsupported"}
+    claim_id = only_unread.iloc[0]["claim_id"]
+    assert evidence_from_basis("elia2018", sources) != "none"
+    assert any(claim_id in p for p in grading_problems(changed(claims, claim_id, evidence="animal"), sources,
+                                                       load_table("certainty")))
+
+
+def test_claims_with_the_same_basis_and_evidence_are_graded_alike(tables):
+    claims, _, _ = tables
+    assert same_grade_problems(claims) == []
+    assert set(VERDICT_SEPARATIONS) <= set(claims["claim_id"])
+
+
+def test_the_same_grade_check_can_fail(tables):
+    claims, _, _ = tables
+    keyed = claims.assign(_b=claims["basis"].fillna("").map(lambda b: ";".join(sorted(split_keys(b)))))
+    pairs = keyed[keyed["_b"] != ""].groupby(["_b", "evidence"]).filter(lambda g: len(g) > 1)
+    first = pairs.iloc[0]
+    other = next(v for v in ("supported", "partly-supported", "unsupported", "contradicted") if v != first["verdict"])
+    assert same_grade_problems(changed(claims, first["claim_id"], verdict=other))
+    other = next(c for c in ("high", "moderate", "low", "very-low") if c != first["certainty"])
+    assert same_grade_problems(changed(claims, first["claim_id"], certainty=other))
+
+
+def test_certainty_equals_the_summary_of_findings_where_linked(tables):
+    claims, sources, sof = tables
+    linked = claims[claims["outcome_key"].notna()]
+    assert len(linked) > 0
+    grades = sof.set_index("outcome_key")["certainty"]
+    for claim in linked.itertuples():
+        assert claim.certainty == ledger_certainty(grades[claim.outcome_key]), claim.claim_id
+    claim = linked.iloc[0]
+    other = next(c for c in ("high", "moderate", "low", "very-low") if c != claim["certainty"])
+    assert any("column certainty" in p for p in grading_problems(changed(claims, claim["claim_id"], certainty=other),
+                                                                  sources, sof))
+
+
+def test_the_summary_of_findings_words_map_to_the_ledger_words():
+    schema = {r["name"]: r for r in json.loads((ROOT / "data" / "datapackage.json").read_text())["resources"]}
+    sof_words = next(f for f in schema["certainty"]["schema"]["fields"] if f["name"] == "certainty")["constraints"]["enum"]
+    ledger_words = next(f for f in schema["claims"]["schema"]["fields"] if f["name"] == "certainty")["constraints"]["enum"]
+    assert sorted(ledger_certainty(w) for w in sof_words) == sorted(ledger_words)
+    with pytest.raises(ValueError):
+        ledger_certainty("very-low")
+
+
+def test_every_topic_is_in_the_vocabulary_and_has_a_class(tables):
+    claims, _, _ = tables
+    vocabulary = next(f for f in claims.attrs["schema"]["fields"] if f["name"] == "topic")["constraints"]["enum"]
+    assert set(vocabulary) == set(TOPIC_CLASS)
+    assert set(claims["topic"]) <= set(vocabulary)
+    # facts about a trial and statements that data are missing are not counted as efficacy or safety
+    effect = claims[claims["topic"].map(TOPIC_CLASS) == "effect"]
+    gaps = claims[claims["topic"].map(TOPIC_CLASS) == "gap"]
+    assert len(gaps) > 0 and set(gaps["evidence"]) == {"none"}
+    assert not (effect["evidence"] == "none").any() or set(effect.loc[effect["evidence"] == "none", "verdict"]) == {"unsupported"}
+
+
+def test_the_heat_map_rows_are_the_ledger_topics(tables):
+    from evidence.charts import verdict_chart
+
+    claims, _, _ = tables
+    spec = verdict_chart(claims).to_dict()
+    rows = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert set(rows) == set(claims["topic"])
+    data = next(iter(spec["datasets"].values()))
+    for cell in data:
+        expected = int(((claims["topic"] == cell["topic"]) & (claims["verdict"] == cell["verdict"])).sum())
+        assert cell["claims"] == expected, cell
+
+
+def test_the_count_of_papers_claim_is_judged_on_the_count(tables):
+    """C39 says a number of papers exist; its verdict and note ('more ... than the page's five')
+    hold only while the basis lists more peer-reviewed papers than the claim's number."""
+    claims, sources, _ = tables
+    claim = claims.set_index("claim_id").loc["C39"]
+    stated = int(re.search(r"\d+", claim["claim"]).group())
+    kinds = sources.set_index("source").loc[split_keys(claim["basis"]), "source_kind"]
+    found = int((kinds == "peer-reviewed").sum())
+    assert found != stated and claim["verdict"] == "contradicted"
+    assert "more peer-reviewed papers" in claim["note"] and found > stated
+
+
+def test_the_ledger_page_glues_the_counts_of_the_data(built_book):
+    from bs4 import BeautifulSoup
+
+    claims = load_table("claims")
+    source = ROOT / "chapters" / "claims.md"
+    keys = text_glue_references(source.read_text(encoding="utf-8"))
+    page = BeautifulSoup((built_book / "chapters" / "claims.html").read_text(encoding="utf-8"), "html.parser")
+    shown = dict(zip(keys, [s.get_text() for s in page.select("span.pasted-text")]))
+    cls = claims["topic"].map(TOPIC_CLASS)
+    assert shown["claims_effect"] == str(int((cls == "effect").sum()))
+    assert shown["claims_gap"] == str(int((cls == "gap").sum()))
+    assert shown["claims_effect_supported"] == str(int(((cls == "effect") & (claims["verdict"] == "supported")).sum()))
+    assert shown["claims_no_evidence"] == str(int((claims["evidence"] == "none").sum()))
+    assert shown["claim_classes"] == str(len(set(TOPIC_CLASS.values())))
+    rows = {tr.select("td")[0].get_text().strip(): tr for tr in page.select("table tr") if tr.select("td")}
+    for claim in claims.itertuples():
+        cells = [td.get_text(" ").strip() for td in rows[claim.claim_id].select("td")]
+        assert claim.verdict in cells and claim.certainty in cells and claim.topic in cells, claim.claim_id
