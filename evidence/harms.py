@@ -17,14 +17,21 @@ EXPOSED_GROUPS = [
 ]
 
 
-def zero_event_bounds(enrollment: pd.DataFrame, study_names: dict[str, str],
-                      groups=EXPOSED_GROUPS) -> pd.DataFrame:
+def zero_event_bounds(enrollment: pd.DataFrame, studies: pd.DataFrame, groups=EXPOSED_GROUPS) -> pd.DataFrame:
     """For each group on drug: ``n``, which participants it counts, whether the number is an actual
     count (``actual``: not a target), the rule of three (3/n, %) and the exact one-sided 95%
-    upper bound when 0 of n had an event (%), and ``one_in`` = 1 / exact bound, rounded."""
+    upper bound when 0 of n had an event (%), and ``one_in`` = 1 / exact bound, rounded.
+
+    Raises ``ValueError`` for a group whose study is not recorded as a study of fasoracetam
+    (``studies.drug_identity``)."""
     flow = enrollment.set_index(["study_id", "arm", "stage"])["n"]
+    identity = dict(zip(studies["study_id"], studies["drug_identity"]))
+    study_names = dict(zip(studies["study_id"], studies["name"]))
     rows = []
     for study, arm, stage, basis in groups:
+        if identity.get(study) != "fasoracetam":
+            raise ValueError(f"studies.csv, study {study}, column drug_identity: {identity.get(study)!r}; "
+                             "only people given fasoracetam count towards its zero-event bounds")
         n = int(flow[(study, arm, stage)])
         exact = zero_event_upper_bound(n)
         rows.append({"study_id": study, "study": study_names[study], "n": n, "stage": stage, "basis": basis,
