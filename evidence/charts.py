@@ -222,10 +222,10 @@ def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
                 else f"Prespecified: {m}") for a, m in zip(rates["analysis"], rates["measure"])],
         count_text=[(f"{c} of {t} (derived)" if pd.notna(c) else "not reported") for c, t in zip(rates["count"], rates["total"])],
         interval_text=[(f"{lo:.0f}% to {hi:.0f}%" if pd.notna(lo) else "none") for lo, hi in zip(rates["low"], rates["high"])],
-    ).drop(columns=["count", "total", "reproduces"])
+    ).drop(columns=["count", "total", "reproduces", "derivation", "stage"], errors="ignore")
     tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("analysis:N", title="Analysis"),
                alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("percent:Q", title="Percent responding (reported)"),
-               alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("interval_text:N", title="Wilson 95% interval"),
+               alt.Tooltip("count_text:N", title="Count"), alt.Tooltip("interval_text:N", title="Wilson 95% interval (derived)"),
                alt.Tooltip("source:N", title="Source")]
     x = alt.X("percent:Q", title="Participants responding (%)", scale=alt.Scale(domain=[0, 100]))
     y = alt.Y("arm:N", title=None, sort=["drug", "placebo"])
@@ -243,7 +243,7 @@ def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
                             zip(frame["measure"], frame["analysis"], frame["arm"], frame["percent"], frame["interval_text"]))
     return alt.vconcat(*panels, spacing=18).properties(
         title=alt.Title("Responders in SAGA, drug versus placebo",
-                        subtitle="Company-reported percentages; intervals from counts derived with the registry's denominators."),
+                        subtitle="Company-reported percentages; intervals from counts derived from the reported p-values (rule in the text)."),
         description=f"Responder rates in the randomized trial SAGA: {description}.",
     )
 
@@ -522,3 +522,36 @@ def prisma_flow_chart(flow) -> alt.LayerChart:
         description="PRISMA 2020 flow diagram. " + "; ".join(
             f"{step}: {count}" for step, count in zip(steps["step"], steps["count"])) + ".",
     ).configure_view(stroke=None)
+
+
+def icon_array_chart(frequencies: pd.DataFrame, per_row: int = 10) -> alt.VConcatChart:
+    """Out of 100 people like those in the trial: one square per person, filled for a responder,
+    drug and placebo side by side for each responder analysis (derived natural frequencies)."""
+    cells = []
+    for row in frequencies.itertuples():
+        for arm in ("drug", "placebo"):
+            responders = getattr(row, arm)
+            for i in range(row.per):
+                cells.append({"measure": row.measure, "arm": f"on {arm}", "col": i % per_row, "row": i // per_row,
+                              "status": "responded" if i < responders else "did not respond",
+                              "summary": f"{responders} of {row.per} on {arm} (derived; 95% interval "
+                                         f"{getattr(row, arm + '_low')} to {getattr(row, arm + '_high')})"})
+    frame = pd.DataFrame(cells)
+    colour = alt.Color("status:N", title=None, scale=alt.Scale(domain=["responded", "did not respond"],
+                                                               range=[PALETTE[0], "#d4d4d8"]))
+    panels = []
+    for measure, group in frame.groupby("measure", sort=False):
+        grid = alt.Chart(group).mark_square(size=95, opacity=1).encode(
+            x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None), color=colour,
+            tooltip=[alt.Tooltip("arm:N", title="Arm"), alt.Tooltip("summary:N", title="Out of 100")],
+        ).properties(width=150, height=150)
+        panels.append(alt.hconcat(*[grid.transform_filter(alt.datum.arm == arm).properties(title=arm)
+                                    for arm in ("on drug", "on placebo")], spacing=24)
+                      .properties(title=alt.Title(measure, fontSize=12)))
+    description = "; ".join(f"{r.measure}: {r.drug} of {r.per} on drug and {r.placebo} of {r.per} on placebo responded"
+                            for r in frequencies.itertuples())
+    return alt.vconcat(*panels, spacing=16).properties(
+        title=alt.Title("Out of 100 adolescents like those in SAGA",
+                        subtitle="Derived from company-reported percentages and counts derived from its p-values."),
+        description=f"Icon arrays of derived natural frequencies in SAGA: {description}.",
+    )

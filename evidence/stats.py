@@ -158,3 +158,46 @@ def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
     from scipy.stats import binomtest
 
     return float(binomtest(0, n, alternative="less").proportion_ci(confidence_level=confidence, method="exact").high)
+
+
+#: The standard tests of two independent proportions that a company's p-value can be checked against.
+#: Pearson's chi-square without continuity correction gives the same p as the two-proportion z-test
+#: with pooled variance (statsmodels' ``proportions_ztest``); the tests check that.
+TWO_PROPORTION_TESTS = {
+    "pearson": "Pearson chi-square without continuity correction",
+    "yates": "Pearson chi-square with Yates's continuity correction",
+    "fisher": "Fisher's exact test, two-sided",
+}
+
+
+def two_proportion_p(events1: int, total1: int, events2: int, total2: int, test: str) -> float:
+    """The two-sided p-value of ``events1/total1`` against ``events2/total2`` by one of
+    :data:`TWO_PROPORTION_TESTS` (scipy's ``chi2_contingency`` and ``fisher_exact``)."""
+    if test not in TWO_PROPORTION_TESTS:
+        raise ValueError(f"unknown test {test!r}; use one of {sorted(TWO_PROPORTION_TESTS)}")
+    for events, total in ((events1, total1), (events2, total2)):
+        if not (isinstance(total, int) and total > 0 and isinstance(events, int) and 0 <= events <= total):
+            raise ValueError(f"need whole numbers 0 <= events <= total and total > 0, got {events}/{total}")
+    from scipy.stats import chi2_contingency, fisher_exact
+
+    table = [[events1, total1 - events1], [events2, total2 - events2]]
+    if test == "fisher":
+        return float(fisher_exact(table).pvalue)
+    return float(chi2_contingency(table, correction=test == "yates").pvalue)
+
+
+def printed_decimals(printed: str) -> int:
+    """How many decimal places a number was printed with ("0.0067" has 4, "70" has 0)."""
+    from decimal import Decimal
+
+    exponent = Decimal(str(printed).strip()).as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def rounds_to_printed(value: float, printed: str) -> bool:
+    """Whether ``value`` rounded half-up to the decimals of ``printed`` gives ``printed``
+    (0.00666 gives "0.0067"; 0.01527 does not give "0.0155")."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    places = Decimal(1).scaleb(-printed_decimals(printed))
+    return Decimal(repr(float(value))).quantize(places, rounding=ROUND_HALF_UP) == Decimal(str(printed).strip())

@@ -90,14 +90,32 @@ def claims_sources(row) -> str:
     return "; ".join(parts) if parts else "*no source found*"
 
 
-def claims_ledger(claims: pd.DataFrame, columns: dict[str, str], markup: tuple[str, ...] = ()) -> str:
+_CLAIM_ID = re.compile(r"C[0-9]{2,3}")
+#: The page that holds the ledger, relative to the chapters (every page listing claims is one).
+LEDGER_PAGE = "claims.html"
+
+
+def claim_id_cell(claim_id: str, *, anchor: bool) -> str:
+    """The Id cell of a claim: on the ledger, the claim's stable anchor (``claims.html#C15``)
+    linking to itself; elsewhere, a link to that anchor."""
+    if not _CLAIM_ID.fullmatch(str(claim_id)):
+        raise ValueError(f"not a claim id: {claim_id!r}")
+    if anchor:
+        return f'<a class="claim-anchor" id="{claim_id}" href="#{claim_id}">{claim_id}</a>'
+    return f'<a class="claim-link" href="{LEDGER_PAGE}#{claim_id}">{claim_id}</a>'
+
+
+def claims_ledger(claims: pd.DataFrame, columns: dict[str, str], markup: tuple[str, ...] = (),
+                  *, anchors: bool = False) -> str:
     """A MyST pipe table of claims: ``columns`` (name → header) and a Source column (see
-    :func:`claims_sources`). Columns in ``markup`` hold MyST built by the caller and are not escaped."""
+    :func:`claims_sources`). Columns in ``markup`` hold MyST built by the caller and are not escaped.
+    The ``claim_id`` column holds each claim's anchor (``anchors``, on the ledger) or a link to it."""
     headers = list(columns.values()) + ["Source"]
     lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
              "|" + "|".join(" --- " for _ in headers) + "|"]
     for _, row in claims.iterrows():
-        cells = [str(row[c]) if c in markup else escape_markdown(row[c]) for c in columns]
+        cells = [claim_id_cell(row[c], anchor=anchors) if c == "claim_id"
+                 else str(row[c]) if c in markup else escape_markdown(row[c]) for c in columns]
         lines.append("| " + " | ".join(cells + [claims_sources(row)]) + " |")
     return "\n".join(lines) + "\n"
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .counting import study_size
 from .dates import partial_date_bounds
-from .stats import count_from_percent, number_needed_to_treat, proportion_ci, risk_difference_ci
+from .stats import (TWO_PROPORTION_TESTS, count_from_percent, number_needed_to_treat, proportion_ci,
+                    risk_difference_ci, rounds_to_printed, two_proportion_p)
 
 #: How the book names each primary-endpoint result, in the order the charts list them.
 ENDPOINT_LABELS = {
@@ -17,22 +19,6 @@ ENDPOINT_LABELS = {
     "not-reported": "result not reported",
     "not-applicable": "no drug given",
 }
-#: Which enrollment figure describes a study's size, best first.
-SIZE_STAGES = ["enrolled", "started", "target", "planned"]
-
-
-def study_size(enrollment: pd.DataFrame) -> pd.DataFrame:
-    """Per study: the best available number of participants and what it is (enrolled, target...)."""
-    whole = enrollment[enrollment["arm"] == "all"]
-    started = enrollment[enrollment["stage"] == "started"].groupby("study_id", as_index=False)["n"].sum()
-    started["stage"] = "started"
-    candidates = pd.concat([whole[["study_id", "stage", "n"]], started[["study_id", "stage", "n"]]])
-    candidates = candidates[candidates["stage"].isin(SIZE_STAGES)].copy()
-    candidates["rank"] = candidates["stage"].map(SIZE_STAGES.index)
-    best = candidates.sort_values(["study_id", "rank"]).drop_duplicates("study_id")
-    return best.rename(columns={"stage": "n_basis"})[["study_id", "n", "n_basis"]].reset_index(drop=True)
-
-
 def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.DataFrame,
                    endpoints: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One row per study: its name, design fields (wide), size, primary endpoint and first date.
@@ -102,30 +88,196 @@ def _dose_text(low, high, unit: str) -> str:
     return f"{low:g} to {high:g} {unit_text}"
 
 
+def nearest_scale_point(scales: pd.DataFrame, scale: str, value: float) -> dict:
+    """The point of ``scale`` (a scale of the scales table) nearest to ``value``, with its label.
+
+    Returns ``point``, ``label``, ``distance`` and ``text``: "5 (markedly ill)" or, for a value
+    half-way between two points, "half-way between 4 (moderately ill) and 5 (markedly ill)".
+    A value outside the scale's points raises.
+    """
+    points = scales[scales["scale"] == scale].sort_values("point")
+    if points.empty:
+        raise KeyError(f"no scale named {scale!r} in the scales table")
+    if not points["point"].min() <= value <= points["point"].max():
+        raise ValueError(f"{value} lies outside the points of {scale} ({points['point'].min()} to {points['point'].max()})")
+    distance = (points["point"].astype(float) - float(value)).abs()
+    nearest = points[distance == distance.min()]
+    labels = [f"{int(p)} ({lbl})" for p, lbl in zip(nearest["point"], nearest["label"])]
+    text = labels[0] if len(labels) == 1 else f"half-way between {labels[0]} and {labels[1]}"
+    first = nearest.iloc[0]
+    return {"point": int(first["point"]), "label": str(first["label"]), "distance": float(distance.min()),
+            "tie": len(labels) > 1, "text": text}
+
+
+def compared_with(value: float, threshold: float) -> str:
+    """"above", "below" or "equal to": how ``value`` stands to ``threshold``."""
+    return "above" if value > threshold else "below" if value < threshold else "equal to"
+
+
+def flow_difference(enrollment: pd.DataFrame, study: str, events_stage: str, total_stage: str) -> dict:
+    """Drug against placebo for a count of the participant flow (e.g. "not completed" out of
+    "started"): the counts, percentages and the risk difference with Newcombe's 95% interval, in
+    percentage points (drug minus placebo)."""
+    flow = enrollment.set_index(["study_id", "arm", "stage"])["n"]
+    counts = {arm: (int(flow[(study, arm, events_stage)]), int(flow[(study, arm, total_stage)]))
+              for arm in ("drug", "placebo")}
+    rd = risk_difference_ci(*counts["drug"], *counts["placebo"])
+    return {"drug_events": counts["drug"][0], "drug_total": counts["drug"][1],
+            "placebo_events": counts["placebo"][0], "placebo_total": counts["placebo"][1],
+            "drug_pct": 100 * counts["drug"][0] / counts["drug"][1],
+            "placebo_pct": 100 * counts["placebo"][0] / counts["placebo"][1],
+            "rd": 100 * rd.difference, "rd_low": 100 * rd.low, "rd_high": 100 * rd.high, "method": rd.method}
+
+
+#: The participant-flow stages a reported responder percentage could have been computed on, in the
+#: order the book prefers them (the registry's analysis set first).
+CANDIDATE_STAGES = ["modified intention-to-treat", "safety population", "started", "completed"]
+
+
+def _round_half_up(x: float) -> int:
+    import math
+
+    return int(math.floor(x + 0.5))
+
+
+def candidate_counts(percent: float, total: int) -> list[int]:
+    """The whole counts of ``total`` either side of ``percent`` (one when it lands on a whole count)."""
+    import math
+
+    exact = percent * total / 100
+    return sorted({c for c in (math.floor(exact), math.ceil(exact)) if 0 <= c <= total})
+
+
+def _printed(value: float) -> str:
+    return f"{float(value):g}"
+
+
+def p_value_search(outcomes: pd.DataFrame, enrollment: pd.DataFrame) -> pd.DataFrame:
+    """Which whole counts reproduce a reported drug-versus-placebo p-value.
+
+    For every p-value given exactly (qualifier "=") beside a percentage in each arm of the same
+    study, measure and analysis, and for each stage of :data:`CANDIDATE_STAGES` that the
+    participant flow gives for both arms: every pair of candidate counts (:func:`candidate_counts`)
+    is tested with each of :data:`evidence.stats.TWO_PROPORTION_TESTS`. One row per pair, with the
+    p-value of each test, whether each count rounds back to the reported percentage, and the tests
+    whose p-value rounds to the reported one at its printed precision (``matches``, ";"-separated).
+    """
+    flow = enrollment.set_index(["study_id", "arm", "stage"])["n"]
+    exact_p = outcomes[(outcomes["statistic"] == "p-value") & (outcomes["arm"] == "drug-vs-placebo")]
+    if "qualifier" in exact_p:
+        exact_p = exact_p[exact_p["qualifier"] == "="]
+    percents = outcomes[outcomes["statistic"] == "percent"]
+    records = []
+    for _, p_row in exact_p.iterrows():
+        same = percents[(percents["study_id"] == p_row["study_id"]) & (percents["measure"] == p_row["measure"])
+                        & (percents["analysis"] == p_row["analysis"])].set_index("arm")
+        if not {"drug", "placebo"} <= set(same.index):
+            continue
+        printed = _printed(p_row["value"])
+        pct_drug, pct_placebo = float(same.loc["drug", "value"]), float(same.loc["placebo", "value"])
+        for stage in CANDIDATE_STAGES:
+            keys = [(p_row["study_id"], arm, stage) for arm in ("drug", "placebo")]
+            if not all(k in flow.index for k in keys):
+                continue
+            n_drug, n_placebo = (int(flow[k]) for k in keys)
+            for k_drug in candidate_counts(pct_drug, n_drug):
+                for k_placebo in candidate_counts(pct_placebo, n_placebo):
+                    ps = {t: two_proportion_p(k_drug, n_drug, k_placebo, n_placebo, t) for t in TWO_PROPORTION_TESTS}
+                    records.append({
+                        "study_id": p_row["study_id"], "measure": p_row["measure"], "analysis": p_row["analysis"],
+                        "p_reported": printed, "p_outcome_id": p_row["outcome_id"], "stage": stage,
+                        "drug_percent": pct_drug, "placebo_percent": pct_placebo,
+                        "drug_count": k_drug, "drug_total": n_drug, "placebo_count": k_placebo, "placebo_total": n_placebo,
+                        "drug_rounds": _round_half_up(100 * k_drug / n_drug) == _round_half_up(pct_drug),
+                        "placebo_rounds": _round_half_up(100 * k_placebo / n_placebo) == _round_half_up(pct_placebo),
+                        **{f"p_{t}": p for t, p in ps.items()},
+                        "matches": ";".join(t for t, p in ps.items() if rounds_to_printed(p, printed)),
+                    })
+    return pd.DataFrame(records)
+
+
+def counts_from_p_values(search: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
+    """The derived counts the p-value search decides, per (study, measure, analysis).
+
+    The rule: among the candidates whose counts round back to both reported percentages, those
+    that reproduce the reported p-value with one of the tests; if there are none, the candidates
+    whose counts do not round back but reproduce the p-value. A unique candidate is taken; when
+    several reproduce it, the one with the smallest drug-minus-placebo difference is taken; when
+    none does, the measure is absent from the result (and the chapter says so).
+    """
+    chosen = {}
+    if search.empty:
+        return chosen
+    for key, group in search.groupby(["study_id", "measure", "analysis"], sort=False):
+        matching = group[group["matches"] != ""]
+        rounding = matching[matching["drug_rounds"] & matching["placebo_rounds"]]
+        pool, step = (rounding, 1) if len(rounding) else (matching, 2)
+        if pool.empty:
+            continue
+        diff = pool["drug_count"] / pool["drug_total"] - pool["placebo_count"] / pool["placebo_total"]
+        row = pool.loc[diff.sort_values(kind="stable").index[0]]
+        tests = row["matches"].split(";")
+        chosen[key] = {**row.to_dict(), "step": step, "candidates": len(group), "reproducing": len(pool),
+                       "tests": tests, "p_computed": row[f"p_{tests[0]}"]}
+    return chosen
+
+
+def _p_rule(d: dict, arm: str) -> str:
+    other = "placebo" if arm == "drug" else "drug"
+    test_names = " and ".join(TWO_PROPORTION_TESTS[t] for t in d["tests"])
+    unique = ("the only pair" if d["reproducing"] == 1
+              else f"one of {d['reproducing']} pairs (the one with the smallest difference)")
+    rule = (f"{d[f'{arm}_count']} of {d[f'{arm}_total']} ({d['stage']}), derived: with {d[f'{other}_count']} of "
+            f"{d[f'{other}_total']} on {other}, {unique} of the {d['candidates']} candidate pairs tried that gives the "
+            f"reported p = {d['p_reported']} ({test_names}: {d['p_computed']:.5f})")
+    if d["step"] == 2:
+        rule += "; no pair whose counts both round to the reported percentages reproduces it"
+    if not d[f"{arm}_rounds"]:
+        pct = 100 * d[f"{arm}_count"] / d[f"{arm}_total"]
+        rule += (f"; {d[f'{arm}_count']}/{d[f'{arm}_total']} is {pct:.1f}%, which does not round to the reported "
+                 f"{d[f'{arm}_percent']:g}%")
+    return rule
+
+
 def response_rates(outcomes: pd.DataFrame, enrollment: pd.DataFrame) -> pd.DataFrame:
     """Every reported percentage of responders, with a derived count and a Wilson 95% interval
     where a denominator can be attached.
 
-    The count is rebuilt from the percentage and the enrollment figure named in
-    ``denominator_stage``; a count half-way between two whole numbers is resolved against the
-    drug (the lower drug count, the higher placebo count). Rows without a denominator keep
-    their percentage and get no count and no interval.
+    Where the source also gives an exact drug-versus-placebo p-value, the counts are the ones
+    :func:`counts_from_p_values` finds to reproduce it (``derivation`` "p-value"). Otherwise the
+    count is rebuilt from the percentage and the enrollment figure named in ``denominator_stage``;
+    a count half-way between two whole numbers is resolved against the drug (the lower drug count,
+    the higher placebo count) (``derivation`` "percentage"). Rows without a denominator keep their
+    percentage and get no count and no interval.
     """
     rates = outcomes[outcomes["statistic"] == "percent"].copy()
     flow = enrollment.set_index(["study_id", "arm", "stage"])["n"]
+    from_p = counts_from_p_values(p_value_search(outcomes, enrollment))
     records = []
     for _, row in rates.iterrows():
         record = {"outcome_id": row["outcome_id"], "study_id": row["study_id"], "measure": row["measure"],
                   "analysis": row["analysis"], "arm": row["arm"], "percent": float(row["value"]),
                   "source": row["source"], "total": pd.NA, "count": pd.NA, "low": pd.NA, "high": pd.NA,
-                  "rule": "no denominator reported; no count or interval derived", "reproduces": pd.NA}
-        if pd.notna(row["denominator_stage"]):
+                  "rule": "no denominator reported; no count or interval derived", "reproduces": pd.NA,
+                  "derivation": pd.NA, "stage": pd.NA}
+        key = (row["study_id"], row["measure"], row["analysis"])
+        if pd.notna(row["denominator_stage"]) and key in from_p and row["arm"] in ("drug", "placebo"):
+            d = from_p[key]
+            total, count = int(d[f"{row['arm']}_total"]), int(d[f"{row['arm']}_count"])
+            ci = proportion_ci(count, total, method="wilson")
+            record.update(total=total, count=count, low=100 * ci.low, high=100 * ci.high, rule=_p_rule(d, row["arm"]),
+                          reproduces=bool(d[f"{row['arm']}_rounds"]), derivation="p-value", stage=d["stage"])
+        elif pd.notna(row["denominator_stage"]):
             total = int(flow[(row["study_id"], row["arm"], row["denominator_stage"])])
             derived = count_from_percent(float(row["value"]), total,
                                          prefer="lower" if row["arm"] == "drug" else "higher")
             ci = proportion_ci(derived.count, total, method="wilson")
+            rule = derived.rule
+            if _has_exact_p(outcomes, key):
+                rule += "; no candidate count reproduces the reported p-value"
             record.update(total=total, count=derived.count, low=100 * ci.low, high=100 * ci.high,
-                          rule=derived.rule, reproduces=derived.reproduces)
+                          rule=rule, reproduces=derived.reproduces, derivation="percentage",
+                          stage=row["denominator_stage"])
         records.append(record)
     frame = pd.DataFrame(records)
     for col in ("total", "count"):
@@ -133,7 +285,17 @@ def response_rates(outcomes: pd.DataFrame, enrollment: pd.DataFrame) -> pd.DataF
     for col in ("low", "high"):
         frame[col] = pd.array(frame[col], dtype="Float64")
     frame["reproduces"] = pd.array(frame["reproduces"], dtype="boolean")
+    for col in ("derivation", "stage"):
+        frame[col] = pd.array(frame[col], dtype="string")
     return frame
+
+
+def _has_exact_p(outcomes: pd.DataFrame, key: tuple[str, str, str]) -> bool:
+    rows = outcomes[(outcomes["statistic"] == "p-value") & (outcomes["study_id"] == key[0])
+                    & (outcomes["measure"] == key[1]) & (outcomes["analysis"] == key[2])]
+    if "qualifier" in rows:
+        rows = rows[rows["qualifier"] == "="]
+    return len(rows) > 0
 
 
 def drug_vs_placebo(rates: pd.DataFrame) -> pd.DataFrame:
@@ -175,3 +337,26 @@ def summary_of_findings(certainty: pd.DataFrame, studies: pd.DataFrame, effects:
         participants=certainty["outcome_key"].map(participants),
         effect=certainty["outcome_key"].map(effects),
     )
+
+
+def natural_frequencies(rates: pd.DataFrame, effects: pd.DataFrame, per: int = 100) -> pd.DataFrame:
+    """Each derived responder rate as a natural frequency: out of ``per`` people like those in the
+    trial, how many responded on each arm (rounded to whole people), with the Wilson interval on the
+    same scale, and the difference drug minus placebo with Newcombe's interval. All derived."""
+    counted = rates[rates["count"].notna()]
+    rows = []
+    for (measure, analysis), group in counted.groupby(["measure", "analysis"], sort=False):
+        arms = group.set_index("arm")
+        if not {"drug", "placebo"} <= set(arms.index):
+            continue
+        effect = effects[(effects["measure"] == measure) & (effects["analysis"] == analysis)].iloc[0]
+        row = {"measure": measure, "analysis": analysis, "per": per,
+               "difference": round(effect["rd"] * per / 100), "difference_low": round(effect["rd_low"] * per / 100),
+               "difference_high": round(effect["rd_high"] * per / 100)}
+        for arm in ("drug", "placebo"):
+            a = arms.loc[arm]
+            row.update({f"{arm}_count": int(a["count"]), f"{arm}_total": int(a["total"]),
+                        f"{arm}": round(per * int(a["count"]) / int(a["total"])),
+                        f"{arm}_low": round(float(a["low"]) * per / 100), f"{arm}_high": round(float(a["high"]) * per / 100)})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -82,3 +82,89 @@ def test_corrections_name_a_released_version():
     corrections = load_table("corrections")
     assert set(corrections["version"]) <= versions
     assert corrections["correction_id"].is_unique
+
+
+# --- key messages -------------------------------------------------------------------------------
+
+MESSAGE_TABLES = ("key_messages", "certainty", "claims", "studies", "endpoints")
+
+
+def _message_tables():
+    return {name: load_table(name) for name in MESSAGE_TABLES}
+
+
+@pytest.mark.parametrize("level, expected", [
+    ("high", "Fasoracetam improves ADHD symptoms."),
+    ("moderate", "Fasoracetam probably improves ADHD symptoms."),
+    ("low", "Fasoracetam may improve ADHD symptoms."),
+    ("very-low", "We are very uncertain whether fasoracetam improves ADHD symptoms."),
+    ("very low", "We are very uncertain whether fasoracetam improves ADHD symptoms."),
+])
+def test_informative_statements_use_grade_words(level, expected):
+    from evidence.messages import informative_statement
+
+    assert informative_statement(level, "fasoracetam", "improve", "improves", "ADHD symptoms") == expected
+
+
+def test_a_changed_certainty_changes_the_key_message():
+    from evidence.messages import key_messages
+
+    tables = _message_tables()
+    before = key_messages("adhd-trials", **{k: v for k, v in zip(
+        ("messages", "certainty", "claims", "studies", "endpoints"), tables.values())})
+    outcome = tables["key_messages"].query("page == 'adhd-trials' and kind == 'outcome'").iloc[0]["target"]
+    changed = tables["certainty"].copy()
+    changed.loc[changed["outcome_key"] == outcome, "certainty"] = "moderate"
+    after = key_messages("adhd-trials", tables["key_messages"], changed, tables["claims"], tables["studies"],
+                         tables["endpoints"])
+    assert before != after
+    assert any(" probably " in line for line in after) and not any(" probably " in line for line in before)
+
+
+KEY_MESSAGE_PAGES = {"intro": "intro.html", "what-it-is": "chapters/what-it-is.html",
+                     "adhd-trials": "chapters/adhd-trials.html", "mechanisms": "chapters/mechanisms.html",
+                     "side-effects": "chapters/side-effects.html", "dosing": "chapters/dosing.html",
+                     "claims": "chapters/claims.html"}
+
+
+@pytest.mark.parametrize("key, html", KEY_MESSAGE_PAGES.items())
+def test_every_evidence_page_opens_with_its_key_messages_and_search_date(built_book, key, html):
+    from evidence.messages import key_messages
+
+    tables = _message_tables()
+    expected = key_messages(key, tables["key_messages"], tables["certainty"], tables["claims"],
+                            tables["studies"], tables["endpoints"])
+    assert 2 <= len(expected) <= 4
+    soup = BeautifulSoup((ROOT / "_build" / "html" / html).read_text(encoding="utf-8"), "html.parser")
+    box = next((a for a in soup.select("div.admonition") if "Key messages" in a.get_text()), None)
+    assert box is not None, f"{html} has no key messages"
+    shown = [" ".join(li.get_text(" ").split()) for li in box.select("li")]
+    normalise = lambda t: re.sub(r"\s+([),.;:])", r"\1", re.sub(r"\(\s+", "(", t)).replace("’", "'")
+    assert [normalise(s) for s in shown] == [normalise(e) for e in expected]
+    dates = load_table("search_log")["date"].dropna()
+    last = max(d for d in dates if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(d)))
+    day = f"{int(str(last)[8:]):d}"
+    assert f"last searched on {day} " in box.get_text(" "), "the date of the last search is missing"
+
+
+# --- natural frequencies ------------------------------------------------------------------------
+
+def test_natural_frequencies_follow_the_derived_counts(built_book):
+    from conftest import text_glue_references
+    from evidence.trials import drug_vs_placebo, natural_frequencies, response_rates
+
+    rates = response_rates(load_table("outcomes"), load_table("enrollment"))
+    frequencies = natural_frequencies(rates, drug_vs_placebo(rates))
+    assert len(frequencies) >= 2
+    for row in frequencies.itertuples():
+        assert row.drug == round(100 * row.drug_count / row.drug_total)
+        assert row.placebo == round(100 * row.placebo_count / row.placebo_total)
+        assert row.drug_low <= row.drug <= row.drug_high and row.placebo_low <= row.placebo <= row.placebo_high
+    source = (ROOT / "chapters" / "adhd-trials.md").read_text(encoding="utf-8")
+    soup = page("adhd-trials")
+    shown = dict(zip(text_glue_references(source), (s.get_text() for s in soup.select("span.pasted-text"))))
+    first = frequencies.iloc[0]
+    assert shown["nf_rs_drug"] == f"{first['drug']} ({first['drug_low']} to {first['drug_high']})"
+    assert soup.select_one("#fig-saga-icons") is not None, "the icon array is not on the page"
+    text = text_of(soup)
+    assert "Out of 100 adolescents like those in the trial (natural frequencies, derived" in text
