@@ -339,41 +339,52 @@ def evidence_map_chart(findings: pd.DataFrame) -> alt.Chart:
 
 # --- doses and pharmacokinetics ---------------------------------------------------------------
 
-DOSE_CONTEXTS = ["community", "trial single dose", "trial repeated dose", "animal study (human equivalent)"]
+DOSE_CONTEXTS = ["community", "trial single dose", "trial repeated dose"]
+DOSE_BASES = ["per administration", "per day"]
 
 
-def dose_landscape_chart(doses: pd.DataFrame) -> alt.Chart:
-    """Every dose on one log axis (mg), a bar from lowest to highest, coloured by context.
+def dose_landscape_chart(doses: pd.DataFrame) -> alt.VConcatChart:
+    """The doses people were given or told to take, on one log axis (mg), in two panels that
+    never mix units: mg per administration, and mg per day. A bar runs from the lowest to the
+    highest dose, coloured and shaped by context; a dose with no lower figure is a point.
 
-    ``doses`` has ``label``, ``context``, ``low``, ``high``, ``unit``, ``derived`` and ``source``;
-    a dose with no lower bound is drawn as a point at its highest value.
+    ``doses`` is :func:`evidence.pharmacology.landscape_frame`: ``label``, ``context``,
+    ``basis``, ``low``, ``high``, ``range_text``, ``frequency_text``, ``value``, ``source``.
     """
-    frame = doses.assign(
-        low_shown=doses["low"].fillna(doses["high"]).astype(float), high=doses["high"].astype(float),
-        range_text=[(f"{lo:g} to {hi:g} {u}" if pd.notna(lo) and lo != hi else
-                     (f"{hi:g} {u}" if pd.notna(lo) else f"up to {hi:g} {u}"))
-                    for lo, hi, u in zip(doses["low"], doses["high"], doses["unit"])],
-        derived_text=["derived (see the table)" if d else "as reported" for d in doses["derived"]],
-    )[["label", "context", "low_shown", "high", "unit", "range_text", "derived_text", "source"]]
+    unknown = set(doses["basis"]) - set(DOSE_BASES)
+    if unknown:
+        raise ValueError(f"dose landscape: unknown unit basis {sorted(unknown)}")
+    frame = doses.assign(low_shown=doses["low"].fillna(doses["high"]).astype(float), high=doses["high"].astype(float))[
+        ["label", "context", "basis", "low_shown", "high", "range_text", "frequency_text", "value", "source"]]
     domain = DOSE_CONTEXTS
     colour = alt.Color("context:N", title="Source of the dose", legend=alt.Legend(labelLimit=300),
-                       scale=alt.Scale(domain=domain, range=[PALETTE[1], PALETTE[0], PALETTE[4], PALETTE[2]]))
+                       scale=alt.Scale(domain=domain, range=[PALETTE[1], PALETTE[0], PALETTE[4]]))
+    shape = alt.Shape("context:N", scale=alt.Scale(domain=domain, range=["circle", "square", "diamond"]),
+                      title="Source of the dose")
     tooltip = [alt.Tooltip("label:N", title="Dose"), alt.Tooltip("range_text:N", title="Amount"),
-               alt.Tooltip("derived_text:N", title="Value"), alt.Tooltip("source:N", title="Source")]
-    x = alt.X("low_shown:Q", title="Dose (mg, logarithmic scale)", scale=alt.Scale(type="log", domain=[5, 1000]))
-    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=LABEL_WIDTH))
-    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
-    bars = base.mark_rule(strokeWidth=7, opacity=0.85).encode(x=x, x2="high:Q", color=colour)
-    ends = base.mark_point(filled=True, size=70, opacity=1).encode(
-        x=alt.X("high:Q", scale=alt.Scale(type="log", domain=[5, 1000])), color=colour,
-        shape=alt.Shape("context:N", scale=alt.Scale(domain=domain, range=["circle", "square", "diamond", "triangle-up"]),
-                        title="Source of the dose"))
-    return (bars + ends).properties(
-        width=TEXT_WIDTH - LABEL_WIDTH - 20, height=26 * len(frame),
-        title=alt.Title("Doses in the popular pages, the trials and the animal studies",
-                        subtitle="mg per day unless the label says per dose; a bar runs from the lowest to the highest dose."),
-        description="Dose landscape on a logarithmic axis: " + "; ".join(
-            f"{l} ({c}): {r}" for l, c, r in zip(frame["label"], frame["context"], frame["range_text"])),
+               alt.Tooltip("frequency_text:N", title="How often"), alt.Tooltip("value:N", title="Value"),
+               alt.Tooltip("source:N", title="Source")]
+    scale = alt.Scale(type="log", domain=[5, 1000])
+    panels = []
+    for basis in DOSE_BASES:
+        part = frame[frame["basis"] == basis]
+        y = alt.Y("label:N", sort=list(part["label"]), title=None, axis=alt.Axis(labelLimit=LABEL_WIDTH))
+        base = alt.Chart(part).encode(y=y, tooltip=tooltip)
+        bars = base.mark_rule(strokeWidth=7, opacity=0.85).encode(
+            x=alt.X("low_shown:Q", title=f"Dose (mg {basis}, logarithmic scale)", scale=scale), x2="high:Q", color=colour)
+        ends = base.mark_point(filled=True, size=70, opacity=1).encode(x=alt.X("high:Q", scale=scale), color=colour, shape=shape)
+        subtitle = ("As the sources give it; single doses were given once."
+                    if basis == "per administration" else
+                    "As reported, or derived: mg per administration × times a day (only where the source says how often).")
+        panels.append((bars + ends).properties(width=TEXT_WIDTH - LABEL_WIDTH - 20, height=26 * len(part),
+                                               title=alt.Title(f"mg {basis}", subtitle=subtitle)))
+    return alt.vconcat(*panels, spacing=28).resolve_scale(color="shared", shape="shared").properties(
+        title=alt.Title("Doses in the popular pages and the trials",
+                        subtitle="Doses per administration and per day are drawn apart and never compared with each other."),
+        description="Dose landscape on a logarithmic axis, in two panels. " + " ".join(
+            f"{basis}: " + "; ".join(f"{l} ({c}): {r}, {f}, {v}" for l, c, r, f, v in
+                                     zip(part["label"], part["context"], part["range_text"], part["frequency_text"], part["value"])) + "."
+            for basis, part in ((b, frame[frame["basis"] == b]) for b in DOSE_BASES)),
     )
 
 

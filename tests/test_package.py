@@ -322,8 +322,9 @@ def test_the_first_peak_is_one_and_falls_at_the_bateman_peak_time():
 
 
 def test_human_equivalent_dose_matches_the_guidance_conversion_factors():
-    """FDA (2005) Table 1 divides an animal mg/kg dose by 6.2 (rat), 1.8 (dog) and 3.1 (monkey)
-    to get the human mg/kg dose; the book's Km factors must reproduce those divisors."""
+    """The FDA (2005) table, as the NovoPro page reproduces it (the guidance itself could not be
+    read), divides an animal mg/kg dose by 6.2 (rat), 1.8 (dog) and 3.1 (monkey) to get the human
+    mg/kg dose; the book's Km factors must reproduce those divisors."""
     km = load_table("km_factors").set_index("species")["km"]
     for species, divisor in [("rat", 6.2), ("dog", 1.8), ("monkey", 3.1)]:
         hed = human_equivalent_dose(1.0, float(km[species]), float(km["human adult"]))
