@@ -168,3 +168,13 @@ def test_natural_frequencies_follow_the_derived_counts(built_book):
     assert soup.select_one("#fig-saga-icons") is not None, "the icon array is not on the page"
     text = text_of(soup)
     assert "Out of 100 adolescents like those in the trial (natural frequencies, derived" in text
+
+
+def test_evidence_pages_link_terms_to_the_glossary(built_book):
+    glossary = page("glossary")
+    anchors = {dt.get("id") for dt in glossary.select("dl.glossary dt")}
+    for name, html in KEY_MESSAGE_PAGES.items():
+        soup = BeautifulSoup((ROOT / "_build" / "html" / html).read_text(encoding="utf-8"), "html.parser")
+        links = [a["href"].split("#", 1)[1] for a in soup.select("a[href*='glossary.html#term-']")]
+        assert links, f"{html} links no term to the glossary"
+        assert set(links) <= anchors, f"{html} links to terms the glossary lacks: {set(links) - anchors}"
