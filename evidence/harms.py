@@ -1,10 +1,10 @@
-"""Harms: what small trials can rule out, the one placebo-compared acceptability figure, and how
-long people were dosed. Functions take validated frames."""
+"""Harms: what small trials can rule out and how long people were dosed (the one placebo-compared
+acceptability figure is :func:`evidence.trials.flow_difference`). Functions take validated frames."""
 from __future__ import annotations
 
 import pandas as pd
 
-from .stats import risk_difference_ci, zero_event_upper_bound
+from .stats import zero_event_upper_bound
 
 #: The groups of people known to have been given fasoracetam, for the zero-event bound: study,
 #: arm, enrollment stage, and which participants that stage counts. The NB-001 trial in
@@ -38,23 +38,6 @@ def zero_event_bounds(enrollment: pd.DataFrame, studies: pd.DataFrame, groups=EX
                      "actual": stage not in ("target", "planned"), "rule": 100 * 3 / n, "exact": 100 * exact,
                      "one_in": round(1 / exact)})
     return pd.DataFrame(rows)
-
-
-def non_completion_by_arm(enrollment: pd.DataFrame, study_id: str) -> dict:
-    """Participants who started and did not complete, by arm (drug, placebo), with the derived
-    percentages and the difference drug minus placebo with Newcombe's 95% interval, in
-    percentage points."""
-    flow = enrollment[enrollment["study_id"] == study_id].set_index(["arm", "stage"])["n"]
-    arms = {}
-    for arm in ("drug", "placebo"):
-        started, stopped = int(flow[(arm, "started")]), int(flow[(arm, "not completed")])
-        if stopped > started:
-            raise ValueError(f"enrollment.csv, study {study_id}, arm {arm}: more not completed than started")
-        arms[arm] = {"started": started, "not_completed": stopped, "percent": 100 * stopped / started}
-    rd = risk_difference_ci(arms["drug"]["not_completed"], arms["drug"]["started"],
-                            arms["placebo"]["not_completed"], arms["placebo"]["started"])
-    return {"arms": arms, "difference": 100 * rd.difference, "low": 100 * rd.low, "high": 100 * rd.high,
-            "excludes_zero": rd.excludes_zero, "method": rd.method}
 
 
 def longest_dosing(schedule: pd.DataFrame, study_names: dict[str, str]) -> tuple[int, str]:
