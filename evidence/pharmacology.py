@@ -287,12 +287,11 @@ def dose_comparison_texts(units: pd.DataFrame, study_names: dict[str, str]) -> d
 def human_equivalent_texts(units: pd.DataFrame, km: pd.DataFrame) -> dict[str, str]:
     """The animal dose converted by body surface area (FDA convention, Km factors from ``km``,
     indexed by species), as glue texts with two significant figures and per administration:
-    the animal dose has no stated frequency, so there is no daily figure."""
+    the animal dose has no stated frequency, so there is no daily figure. No figure in mg for a
+    person is given: a converted rat dose is not a dose for anyone."""
     rat = units[units["context"] == "animal study"].iloc[0]
     hed = human_equivalent_dose(rat["admin_high"], km.loc[rat["species"], "km"], km.loc["human adult", "km"])
     return {"hed_animal_dose": rat["admin_text"], "hed_animal_frequency": rat["frequency_text"],
             "hed_animal_dose_value": f"{rat['admin_high']:g}", "hed_species": rat["species"],
             "hed_mg_per_kg": significant(hed),
-            "hed_mg": significant(hed * km.loc["human adult", "reference_weight_kg"]),
-            "km_animal": f"{km.loc[rat['species'], 'km']:g}", "km_human": f"{km.loc['human adult', 'km']:g}",
-            "human_weight": f"{km.loc['human adult', 'reference_weight_kg']:g}"}
+            "km_animal": f"{km.loc[rat['species'], 'km']:g}", "km_human": f"{km.loc['human adult', 'km']:g}"}

@@ -267,8 +267,9 @@ def test_dosing_numbers_equal_the_data(built_book):
     assert shown["community_max_day"] == f"{community_max_day:g} mg per day"
     assert shown["ratio_day"] == f"{float(f'{trial_max_day / community_max_day:.2g}'):g}"
     rat = doses[doses["context"] == "animal study"].iloc[0]
-    hed_mg = rat["mg_per_kg"] * km.loc["rat", "km"] / km.loc["human adult", "km"] * km.loc["human adult", "reference_weight_kg"]
-    assert shown["hed_mg"] == f"{float(f'{hed_mg:.2g}'):g}"
+    hed = rat["mg_per_kg"] * km.loc["rat", "km"] / km.loc["human adult", "km"]
+    assert shown["hed_mg_per_kg"] == f"{float(f'{hed:.2g}'):g}"
+    assert "hed_mg" not in shown, "the rat dose must not be turned into milligrams for a person"
 
 
 def test_side_effect_page_shows_every_statement_and_the_rule_of_three(built_book):

@@ -142,11 +142,11 @@ def test_no_human_equivalent_dose_on_the_chart_of_doses_given(built_book):
                 assert not math.isclose(value, hed_mg, rel_tol=0.01), "the human equivalent dose is on the chart"
     assert "equivalent" not in json.dumps(spec).lower()
     shown = _shown(built_book, "dosing")
-    assert shown["hed_mg"] == _two_figures(hed_mg)
     assert shown["hed_mg_per_kg"] == _two_figures(hed_mg / km.loc["human adult", "reference_weight_kg"])
     text = _prose(built_book, "dosing")
-    sentence = text[text.index(f"{shown['hed_mg']} mg per administration for a"):][:200]
+    sentence = text[text.index(f"{shown['hed_mg_per_kg']} mg/kg per administration"):][:200]
     assert "no daily figure" in sentence and "derived" in sentence
+    assert f"{_two_figures(hed_mg)} mg" not in text, "the rat dose is turned into milligrams for a person"
 
 
 # --- 3. ratios only between like units, each derived with its rule -------------------------------
