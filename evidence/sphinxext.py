@@ -318,12 +318,20 @@ def _add_page_footer(app, pagename, templatename, context, doctree) -> None:
         context["body"] = context.get("body", "") + page_footer(pagename, history)
 
 
-def published_notebook(executed: Path):
-    """The notebook a reader downloads: the one the build executed, without the hidden cell of
-    build inputs and without myst-nb's line map of the source; nothing is executed again."""
+def published_notebook(executed: Path, cache_path: str | None):
+    """The notebook a reader downloads: the one the build executed, nothing executed again.
+
+    myst-nb writes the executed notebook to _build/jupyter_execute/ on every read, but without
+    the outputs of ``glue`` (it keeps those apart); the execution cache holds the whole run, so
+    its outputs are merged back in (``cache_path``: the cache, or None when chapters are not
+    executed through it). The hidden cell of build inputs and myst-nb's line map are dropped."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
+    if cache_path is not None:
+        from jupyter_cache import get_cache
+
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)  # KeyError if not cached
     notebook.cells = [c for c in notebook.cells
                       if not (c.cell_type == "code" and c.source.startswith(HASH_CELL_MARK))]
     notebook.metadata.pop("source_map", None)
@@ -332,22 +340,22 @@ def published_notebook(executed: Path):
 
 
 def _publish_executed_notebooks(app, exception) -> None:
-    """Copy each chapter's executed notebook (myst-nb writes it to _build/jupyter_execute/ on
-    every read, cached or not) next to its page in the HTML output."""
+    """Write each chapter's executed notebook next to its page in the HTML output."""
     if exception is not None or app.builder.format != "html":
         return
     import nbformat
 
-    executed_folder = Path(app.env.mystnb_config.output_folder)
+    config = app.env.mystnb_config
+    cache_path = config.execution_cache_path if config.execution_mode == "cache" else None
     for docname, (_, _, notebook, _) in sorted(getattr(app.env, "book_page_history", {}).items()):
         if not notebook:
             continue
-        executed = executed_folder / f"{docname}.ipynb"
+        executed = Path(config.output_folder) / f"{docname}.ipynb"
         if not executed.is_file():
             raise RuntimeError(f"the executed notebook of {docname} is missing: {executed}")
         target = Path(app.builder.outdir) / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(nbformat.writes(published_notebook(executed)) + "\n", encoding="utf-8")
+        target.write_text(nbformat.writes(published_notebook(executed, cache_path)) + "\n", encoding="utf-8")
 
 
 def setup(app):
