@@ -12,7 +12,8 @@ HTML from every build, Vega loaded only where needed, chapters read two at a tim
 3. The bibliography's citation list loses a list role that its items do not fit.
 4. pybtex's plugin lookups are remembered (see ``_remember_plugin_lookups``).
 5. myst-nb's stylesheet is in place before pages are written (see ``_copy_notebook_css_first``).
-6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``).
+6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``)
+   and keeps the index entries of pages a rebuild does not write (see ``_keep_index_entries``).
 7. The execution cache's database is created before chapters are read in parallel.
 8. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
 9. Every page says when it last changed: the date of the newest commit to its source and to the
@@ -159,9 +160,26 @@ def _search_index_forgets_vanished_words() -> None:
         for mapping in (self._mapping, self._title_mapping):
             for word in [w for w, pages in mapping.items() if not pages]:
                 del mapping[word]
+        for gone in [d for d in self._index_entries if d not in self.env.all_docs]:
+            del self._index_entries[gone]  # index entries of a page that no longer exists
 
     prune_and_forget.forgets_vanished_words = True
     IndexBuilder.prune = prune_and_forget
+
+
+def _keep_index_entries(app, exception) -> None:
+    """Sphinx saves its environment before writing pages, but collects a page's index entries
+    (the glossary's terms) while writing it, and the search index file does not keep them: a
+    rebuild that did not write the glossary again dropped its terms from the search index. The
+    environment is saved again once the pages are written, so the next build still has them."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import pickle
+
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    with open(Path(app.doctreedir) / ENV_PICKLE_FILENAME, "wb") as f:
+        pickle.dump(app.env, f, pickle.HIGHEST_PROTOCOL)
 
 
 def _create_execution_cache(app) -> None:
@@ -324,7 +342,8 @@ def published_notebook(executed: Path, cache_path: str | None):
     myst-nb writes the executed notebook to _build/jupyter_execute/ on every read, but without
     the outputs of ``glue`` (it keeps those apart); the execution cache holds the whole run, so
     its outputs are merged back in (``cache_path``: the cache, or None when chapters are not
-    executed through it). The hidden cell of build inputs and myst-nb's line map are dropped."""
+    executed through it). The hidden cell of build inputs and myst-nb's line map are dropped,
+    and each cell's id is derived from its place and content, so two builds write the same file."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
@@ -335,6 +354,8 @@ def published_notebook(executed: Path, cache_path: str | None):
     notebook.cells = [c for c in notebook.cells
                       if not (c.cell_type == "code" and c.source.startswith(HASH_CELL_MARK))]
     notebook.metadata.pop("source_map", None)
+    for index, cell in enumerate(notebook.cells):  # jupytext draws cell ids at random on every read
+        cell.id = hashlib.sha256(f"{index}\0{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:12]
     nbformat.validate(notebook)
     return notebook
 
@@ -370,4 +391,5 @@ def setup(app):
     app.connect("env-updated", _date_pages)
     app.connect("html-page-context", _add_page_footer)
     app.connect("build-finished", _publish_executed_notebooks)
+    app.connect("build-finished", _keep_index_entries, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

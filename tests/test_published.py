@@ -150,3 +150,16 @@ def test_an_edit_not_yet_committed_is_said_so(tmp_path):
     assert history() == repr((date, clean))
     page.write_text(page.read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
     assert history() == repr((date, True))
+
+
+def test_the_downloadable_notebooks_carry_no_random_ids(built_book):
+    """Cell ids are derived from the cell, so a rebuild writes the same notebook byte for byte."""
+    import hashlib
+
+    import nbformat
+
+    for source in CHAPTER_NOTEBOOKS:
+        target = page_for(source, built_book).with_suffix(".ipynb")
+        cells = nbformat.read(target, as_version=4).cells
+        ids = [hashlib.sha256(f"{i}\0{c.cell_type}\0{c.source}".encode()).hexdigest()[:12] for i, c in enumerate(cells)]
+        assert [c.id for c in cells] == ids, f"{target.name}: cell ids are not derived from the cells"
