@@ -12,16 +12,25 @@ HTML from every build, Vega loaded only where needed, chapters read two at a tim
 3. The bibliography's citation list loses a list role that its items do not fit.
 4. pybtex's plugin lookups are remembered (see ``_remember_plugin_lookups``).
 5. myst-nb's stylesheet is in place before pages are written (see ``_copy_notebook_css_first``).
-6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``).
+6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``)
+   and keeps the index entries of pages a rebuild does not write (see ``_keep_index_entries``).
 7. The execution cache's database is created before chapters are read in parallel.
 8. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
+9. Every page says when it last changed: the date of the newest commit to its source and to the
+   data it reads, from the repository history (see ``page_files`` and ``page_history``).
+10. Every chapter notebook is published next to its page as the notebook the build executed
+    (see ``_publish_executed_notebooks``), with a link to it on the page.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
+import html
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 from .data import ROOT
@@ -151,9 +160,26 @@ def _search_index_forgets_vanished_words() -> None:
         for mapping in (self._mapping, self._title_mapping):
             for word in [w for w, pages in mapping.items() if not pages]:
                 del mapping[word]
+        for gone in [d for d in self._index_entries if d not in self.env.all_docs]:
+            del self._index_entries[gone]  # index entries of a page that no longer exists
 
     prune_and_forget.forgets_vanished_words = True
     IndexBuilder.prune = prune_and_forget
+
+
+def _keep_index_entries(app, exception) -> None:
+    """Sphinx saves its environment before writing pages, but collects a page's index entries
+    (the glossary's terms) while writing it, and the search index file does not keep them: a
+    rebuild that did not write the glossary again dropped its terms from the search index. The
+    environment is saved again once the pages are written, so the next build still has them."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import pickle
+
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    with open(Path(app.doctreedir) / ENV_PICKLE_FILENAME, "wb") as f:
+        pickle.dump(app.env, f, pickle.HIGHEST_PROTOCOL)
 
 
 def _create_execution_cache(app) -> None:
@@ -169,6 +195,190 @@ def _create_execution_cache(app) -> None:
     get_cache(config.execution_cache_path).db  # noqa: B018 (the property creates the database)
 
 
+#: Names the git checkout whose history dates the pages, for a copy of the project that has no
+#: history of its own (tools/reproducible.py and .ci/unpinned set it to the checkout they copied).
+HISTORY_ENV = "BOOK_HISTORY"
+
+
+class HistoryError(RuntimeError):
+    """No trustworthy repository history to date the pages from."""
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    except FileNotFoundError as error:
+        raise HistoryError("git is not installed; the pages' dates come from the repository history") from error
+    if result.returncode != 0:
+        raise HistoryError(f"git {' '.join(args)} failed in {repo}: {result.stderr.strip()}")
+    return result.stdout
+
+
+@functools.lru_cache(maxsize=None)
+def history_repository() -> Path:
+    """The git checkout whose history dates the pages: this project, or the one ``BOOK_HISTORY``
+    names. Without a full history a page would show a wrong date, so the build stops instead."""
+    named = os.environ.get(HISTORY_ENV)
+    repo = Path(named).resolve() if named else ROOT
+    how = f"set {HISTORY_ENV} to the checkout this copy was made from" if not named else f"{HISTORY_ENV}={named}"
+    try:
+        top = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).resolve()
+    except HistoryError as error:
+        raise HistoryError(f"no repository history to date the pages from ({error}). Build from a git "
+                           f"clone, or {how}.") from None
+    if top != repo.resolve():
+        raise HistoryError(f"{repo} is not the top of a git checkout (git found {top}); build from a clone, or {how}")
+    if _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true":
+        raise HistoryError(f"{repo} is a shallow clone: its history is cut short, so the pages' dates would be "
+                           "wrong. Fetch the whole history (git fetch --unshallow).")
+    return repo
+
+
+def history_head() -> str:
+    """The commit the pages are dated from (the build's no-change check includes it)."""
+    repo = history_repository()
+    return f"{repo}:{_git(repo, 'rev-parse', 'HEAD').strip()}"
+
+
+def page_files(source: Path) -> list[Path]:
+    """The files whose history dates a page: its source; for a notebook, the data package
+    descriptor and the tables it loads (``chapter_inputs``); for the page that holds the
+    bibliography, references.bib. The package's code is not counted: every page shares it, so
+    counting it would give every page the date of the latest change to any code, which says
+    nothing about the page (the tests check each page's numbers against the data instead)."""
+    text = source.read_text(encoding="utf-8")
+    files = [source]
+    if _NOTEBOOK_MARK.search(text):
+        from .data import project_paths
+
+        code = set(_package_sources())
+        files += [p for p in chapter_inputs(text, project_paths().data) if p not in code]
+    if "{bibliography}" in text:
+        files.append(ROOT / "references.bib")
+    return files
+
+
+@functools.lru_cache(maxsize=None)
+def _committed_blobs(repo: Path) -> dict[str, str]:
+    """Path -> blob id of every file in the HEAD commit."""
+    blobs = {}
+    for entry in _git(repo, "ls-tree", "-r", "-z", "HEAD").split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            blobs[path] = meta.split()[2]
+    return blobs
+
+
+def _blob_id(path: Path) -> str:
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def page_history(files: list[Path]) -> tuple[str, bool]:
+    """(date of the newest commit to any of ``files`` as YYYY-MM-DD, "" if none is committed;
+    whether any of them differs from the HEAD commit, i.e. has edits not yet committed)."""
+    repo = history_repository()
+    outside = [f for f in files if not f.is_relative_to(ROOT)]
+    if outside:
+        raise HistoryError(f"cannot date files outside the project from its history: {outside}")
+    paths = [f.relative_to(ROOT).as_posix() for f in files]
+    date = _git(repo, "log", "-1", "--format=%cs", "--", *paths).strip()
+    blobs = _committed_blobs(repo)
+    return date, any(blobs.get(p) != _blob_id(f) for p, f in zip(paths, files))
+
+
+def _date_pages(app, env) -> list[str]:
+    """After reading: date every page; return the pages whose date changed though their text did
+    not (a commit of edits already built), so that they are written again."""
+    before = getattr(env, "book_page_history", {})
+    now = {}
+    for docname in sorted(env.found_docs):
+        files = page_files(Path(env.doc2path(docname)))
+        text = files[0].read_text(encoding="utf-8")
+        now[docname] = (*page_history(files), bool(_NOTEBOOK_MARK.search(text)), "{bibliography}" in text)
+    env.book_page_history = now
+    return [d for d in now if before.get(d) != now[d]]
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # not strftime: Sphinx sets the reader's locale
+
+
+def _long_date(iso: str) -> str:
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def page_footer(pagename: str, history: tuple[str, bool, bool, bool]) -> str:
+    """The HTML under a page's text: when it last changed and, for a notebook, the download link."""
+    date, uncommitted, notebook, bibliography = history
+    counted = ("this page's text" + (" or to the data it reads" if notebook else "")
+               + (" or to the bibliography file" if bibliography else ""))
+    if date:
+        said = (f'Last changed: <time class="last-changed" datetime="{date}">{_long_date(date)}</time>, '
+                f"the date of the newest commit to {counted}"
+                + (" (changes to the book's shared code are not counted)." if notebook else "."))
+    else:
+        said = 'Last changed: <span class="last-changed">not yet committed</span> to the repository history.'
+    if uncommitted:
+        said += ' <span class="uncommitted">This build also holds edits made since, not yet committed.</span>'
+    parts = [f"<p>{said}</p>"]
+    if notebook:
+        name = html.escape(pagename.rsplit("/", 1)[-1] + ".ipynb")
+        parts.append(f'<p><a class="notebook-download reference download" href="{name}" download="{name}">'
+                     "Download this chapter as a notebook (.ipynb)</a>, with the outputs of this build.</p>")
+    return '<div class="page-provenance">' + "".join(parts) + "</div>"
+
+
+def _add_page_footer(app, pagename, templatename, context, doctree) -> None:
+    history = getattr(app.env, "book_page_history", {}).get(pagename)
+    if history is not None and doctree is not None:
+        context["body"] = context.get("body", "") + page_footer(pagename, history)
+
+
+def published_notebook(executed: Path, cache_path: str | None):
+    """The notebook a reader downloads: the one the build executed, nothing executed again.
+
+    myst-nb writes the executed notebook to _build/jupyter_execute/ on every read, but without
+    the outputs of ``glue`` (it keeps those apart); the execution cache holds the whole run, so
+    its outputs are merged back in (``cache_path``: the cache, or None when chapters are not
+    executed through it). The hidden cell of build inputs and myst-nb's line map are dropped,
+    and each cell's id is derived from its place and content, so two builds write the same file."""
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    if cache_path is not None:
+        from jupyter_cache import get_cache
+
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)  # KeyError if not cached
+    notebook.cells = [c for c in notebook.cells
+                      if not (c.cell_type == "code" and c.source.startswith(HASH_CELL_MARK))]
+    notebook.metadata.pop("source_map", None)
+    for index, cell in enumerate(notebook.cells):  # jupytext draws cell ids at random on every read
+        cell.id = hashlib.sha256(f"{index}\0{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:12]
+    nbformat.validate(notebook)
+    return notebook
+
+
+def _publish_executed_notebooks(app, exception) -> None:
+    """Write each chapter's executed notebook next to its page in the HTML output."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+
+    config = app.env.mystnb_config
+    cache_path = config.execution_cache_path if config.execution_mode == "cache" else None
+    for docname, (_, _, notebook, _) in sorted(getattr(app.env, "book_page_history", {}).items()):
+        if not notebook:
+            continue
+        executed = Path(config.output_folder) / f"{docname}.ipynb"
+        if not executed.is_file():
+            raise RuntimeError(f"the executed notebook of {docname} is missing: {executed}")
+        target = Path(app.builder.outdir) / f"{docname}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(nbformat.writes(published_notebook(executed, cache_path)) + "\n", encoding="utf-8")
+
+
 def setup(app):
     _declare_parallel_safe(app)
     app.connect("builder-inited", _create_execution_cache, priority=900)
@@ -178,4 +388,8 @@ def setup(app):
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_html_page_context)
+    app.connect("env-updated", _date_pages)
+    app.connect("html-page-context", _add_page_footer)
+    app.connect("build-finished", _publish_executed_notebooks)
+    app.connect("build-finished", _keep_index_entries, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -6,7 +6,9 @@ environment are kept, so the next build is still incremental.
 
 When no input of the book changed since the last successful build (the pages, the data, the
 bibliography, the package, the static files, the configuration, the pinned requirements),
-the build says so and stops at once: that is the no-change rebuild.
+the build says so and stops at once: that is the no-change rebuild. The commit the pages are
+dated from (each page says when it last changed, from the repository history) counts as an
+input: after a commit, the pages whose date it changes are written again.
 """
 from __future__ import annotations
 
@@ -73,13 +75,19 @@ def fail(message: str) -> int:
 
 def main() -> int:
     started = time.perf_counter()
-    inputs = fingerprint(book_inputs())
+    sys.path.insert(0, str(ROOT))
+    from evidence.sphinxext import HistoryError, history_head
+
+    try:
+        history = history_head()
+    except HistoryError as error:
+        return fail(str(error))
+    inputs = fingerprint(book_inputs()) + history
     if (HTML / "index.html").is_file() and INPUTS_STAMP.is_file() and INPUTS_STAMP.read_text() == inputs:
         print(f"Nothing changed since the last build ({time.perf_counter() - started:.1f} s). "
               f"Open the book: {HTML / 'index.html'}")
         return 0
 
-    sys.path.insert(0, str(ROOT))
     from evidence.data import DataError, validate_data
 
     try:

@@ -32,6 +32,7 @@ def copy_project(folder: Path, with_build: bool = False) -> Path:
 def run_build(copy: Path) -> subprocess.CompletedProcess:
     """`make book`'s build step, run in ``copy`` (its own package and data, not this tree's)."""
     env = dict(os.environ, PYTHONPATH=str(copy))
+    env["BOOK_HISTORY"] = os.environ.get("BOOK_HISTORY") or str(ROOT)  # the copy has no .git: date pages from ours
     env.pop("EVIDENCE_DATA_DIR", None)
     return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
                           capture_output=True, text=True, timeout=900)
