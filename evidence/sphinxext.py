@@ -228,10 +228,14 @@ def history_repository() -> Path:
                            f"clone, or {how}.") from None
     if top != repo.resolve():
         raise HistoryError(f"{repo} is not the top of a git checkout (git found {top}); build from a clone, or {how}")
-    if _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true":
-        raise HistoryError(f"{repo} is a shallow clone: its history is cut short, so the pages' dates would be "
-                           "wrong. Fetch the whole history (git fetch --unshallow).")
     return repo
+
+
+@functools.lru_cache(maxsize=None)
+def history_is_shallow() -> bool:
+    """Whether the history is cut short (a shallow clone): its dates would be wrong, so the pages
+    say the date is not known in this copy instead of showing one."""
+    return _git(history_repository(), "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
 def history_head() -> str:
@@ -274,6 +278,10 @@ def _blob_id(path: Path) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+#: The date a page shows when the repository's history is cut short.
+SHALLOW = "not known"
+
+
 def page_history(files: list[Path]) -> tuple[str, bool]:
     """(date of the newest commit to any of ``files`` as YYYY-MM-DD, "" if none is committed;
     whether any of them differs from the HEAD commit, i.e. has edits not yet committed)."""
@@ -282,7 +290,7 @@ def page_history(files: list[Path]) -> tuple[str, bool]:
     if outside:
         raise HistoryError(f"cannot date files outside the project from its history: {outside}")
     paths = [f.relative_to(ROOT).as_posix() for f in files]
-    date = _git(repo, "log", "-1", "--format=%cs", "--", *paths).strip()
+    date = SHALLOW if history_is_shallow() else _git(repo, "log", "-1", "--format=%cs", "--", *paths).strip()
     blobs = _committed_blobs(repo)
     return date, any(blobs.get(p) != _blob_id(f) for p, f in zip(paths, files))
 
@@ -314,7 +322,10 @@ def page_footer(pagename: str, history: tuple[str, bool, bool, bool]) -> str:
     date, uncommitted, notebook, bibliography = history
     counted = ("this page's text" + (" or to the data it reads" if notebook else "")
                + (" or to the bibliography file" if bibliography else ""))
-    if date:
+    if date == SHALLOW:
+        said = ('Last changed: <span class="last-changed">not known in this copy</span>: its repository '
+                'history is cut short (a shallow clone), so no date is shown rather than a wrong one.')
+    elif date:
         said = (f'Last changed: <time class="last-changed" datetime="{date}">{_long_date(date)}</time>, '
                 f"the date of the newest commit to {counted}"
                 + (" (changes to the book's shared code are not counted)." if notebook else "."))
