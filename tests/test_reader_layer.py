@@ -167,7 +167,7 @@ def test_natural_frequencies_follow_the_derived_counts(built_book):
     assert shown["nf_rs_drug"] == f"{first['drug']} ({first['drug_low']} to {first['drug_high']})"
     assert soup.select_one("#fig-saga-icons") is not None, "the icon array is not on the page"
     text = text_of(soup)
-    assert "The same results as natural frequencies. By the company's figures" in text
+    assert "The same results as natural frequencies. By the company" in text
 
 
 def test_evidence_pages_link_terms_to_the_glossary(built_book):
