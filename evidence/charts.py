@@ -551,7 +551,7 @@ def icon_array_chart(frequencies: pd.DataFrame, per_row: int = 10) -> alt.VConca
     description = "; ".join(f"{r.measure}: {r.drug} of {r.per} on drug and {r.placebo} of {r.per} on placebo responded"
                             for r in frequencies.itertuples())
     return alt.vconcat(*panels, spacing=16).properties(
-        title=alt.Title("Out of 100 adolescents like those in SAGA",
+        title=alt.Title("Out of every 100 adolescents in SAGA, by the company's figures",
                         subtitle="Derived from company-reported percentages and counts derived from its p-values."),
         description=f"Icon arrays of derived natural frequencies in SAGA: {description}.",
     )

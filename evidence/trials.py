@@ -9,6 +9,7 @@ import pandas as pd
 
 from .counting import study_size
 from .dates import partial_date_bounds
+from .pharmacology import dose_range_text
 from .stats import (TWO_PROPORTION_TESTS, count_from_percent, number_needed_to_treat, proportion_ci,
                     risk_difference_ci, rounds_to_printed, two_proportion_p)
 
@@ -78,14 +79,12 @@ def dose_steps(doses: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dose_text(low, high, unit: str) -> str:
-    unit_text = "mg" if unit == "mg per administration" else "mg a day"
-    if pd.isna(high):
-        return "not reported in the sources reviewed"
-    if high == 0:
+    """A schedule step's dose in the book's one range format (:func:`evidence.pharmacology.dose_range_text`);
+    placebo weeks read "none (0 mg)", and a ceiling without its steps says so."""
+    if pd.notna(high) and high == 0:
         return "none (0 mg)"
-    if pd.isna(low):
-        return f"up to {high:g} {unit_text} (steps not reported)"
-    return f"{low:g} to {high:g} {unit_text}"
+    text = dose_range_text(low, high, unit)
+    return text + " (steps not reported)" if pd.isna(low) and pd.notna(high) else text
 
 
 def nearest_scale_point(scales: pd.DataFrame, scale: str, value: float) -> dict:
