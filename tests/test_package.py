@@ -283,7 +283,7 @@ def test_dose_steps_derive_mg_per_day_and_keep_unknowns_missing():
     assert titration_day["high"] == 800 and pd.isna(titration_day["low"]) and titration_day["derived"]
     assert (titration_day["x0"], titration_day["x1"]) == (1.5, 5.5)
     assert steps.loc[("placebo lead-in", "mg per day"), "high"] == 0
-    assert steps.loc[("titration", "mg per administration"), "dose_text"] == "up to 400 mg (steps not reported)"
+    assert steps.loc[("titration", "mg per administration"), "dose_text"] == "up to 400 mg per administration (steps not reported)"
 
 
 # --- pharmacology -------------------------------------------------------------------------------
