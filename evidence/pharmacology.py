@@ -73,18 +73,24 @@ def significant(value: float, figures: int = 2) -> str:
     return f"{float(f'{float(value):.{figures}g}'):g}"
 
 
-def dose_range_text(low, high, unit: str) -> str:
-    """The one way the book writes a dose range: "10 to 100 mg per day", "up to 400 mg per
-    administration" (no lower figure reported), "800 mg per administration" (one value)."""
-    if unit not in (PER_ADMINISTRATION, PER_DAY, MG_PER_KG):
-        raise ValueError(f"unknown dose unit {unit!r}")
+def range_text(low, high, unit: str = "") -> str:
+    """The one way the book writes a range of values: "10 to 100 mg per day", "up to 400 mg per
+    administration" (no lower figure reported), "800 mg" (one value); ``unit`` may be empty."""
+    suffix = f" {unit}" if unit else ""
     if pd.isna(high):
         return "not reported in the sources reviewed"
     if pd.isna(low):
-        return f"up to {high:g} {unit}"
+        return f"up to {high:g}{suffix}"
     if low == high:
-        return f"{high:g} {unit}"
-    return f"{low:g} to {high:g} {unit}"
+        return f"{high:g}{suffix}"
+    return f"{low:g} to {high:g}{suffix}"
+
+
+def dose_range_text(low, high, unit: str) -> str:
+    """A dose range in :func:`range_text`'s format, its unit one of the book's dose units."""
+    if unit not in (PER_ADMINISTRATION, PER_DAY, MG_PER_KG):
+        raise ValueError(f"unknown dose unit {unit!r}")
+    return range_text(low, high, unit)
 
 
 def frequency_text(frequency: str, times_low=None, times_high=None) -> str:
