@@ -14,8 +14,9 @@ import pandas as pd
 # --- what a source can show -----------------------------------------------------------------
 
 #: The design of what a peer-reviewed paper or registry record reports, read where the
-#: evidence brief says (abstract, registry design fields). A company statement, a regulator's
-#: document and a tertiary page carry their own kind, whatever design they describe.
+#: evidence brief says (abstract, registry design fields). A company statement and a tertiary
+#: page carry their own kind, whatever design they describe; a regulator's document carries none
+#: (the claims vocabulary has no word for it).
 SOURCE_DESIGNS: dict[str, tuple[str, str]] = {
     "elia2018": ("human-uncontrolled", "abstract: open-label, single-blind placebo week, no parallel placebo arm"),
     "ctgov_nct02286817": ("human-uncontrolled", "registry: non-randomized, single group"),
@@ -40,8 +41,8 @@ READ_ENOUGH = frozenset({"full-text", "abstract", "registry-record"})
 #: Evidence kinds from strongest to weakest: a claim's evidence is the strongest kind that a
 #: source of its basis carries.
 EVIDENCE_ORDER = ["human-controlled", "human-uncontrolled", "company-statement", "animal", "in-vitro",
-                  "regulator", "tertiary", "none"]
-PRIMARY = frozenset({"human-controlled", "human-uncontrolled", "animal", "in-vitro", "regulator"})
+                  "tertiary", "none"]
+PRIMARY = frozenset({"human-controlled", "human-uncontrolled", "animal", "in-vitro"})
 
 # --- what a claim asserts ---------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ CERTAINTY_RULES: list[tuple[str, str, str, str]] = [
     ("effect", "tertiary", "very-low", "Only an encyclopedia, vendor or popular page says so: no study to rate."),
     ("effect", "none", "very-low", "Nothing bears on the claim: there is no evidence to be confident in."),
     ("record", "primary", "high",
-     "The study's or authority's own record (abstract, registry, regulator) states the fact."),
+     "The study's own record (abstract, registry) states the fact."),
     ("record", "record-mixed", "moderate",
      "A primary record states part of it; another part rests on a company statement or a tertiary page."),
     ("record", "company-statement", "low", "Only the sponsor's statement gives the fact."),
@@ -135,7 +136,11 @@ def source_evidence_kind(key: str, sources: pd.DataFrame) -> str:
     row = sources.set_index("source").loc[key]
     if row["read"] not in READ_ENOUGH:
         return "none"
-    if row["source_kind"] in ("company-statement", "tertiary", "regulator"):
+    if row["source_kind"] == "regulator":
+        # The claims vocabulary (the brief's CLAIMS.md) has no word for a regulator's document: it
+        # carries no evidence kind of its own, and the claim's note says what it shows.
+        return "none"
+    if row["source_kind"] in ("company-statement", "tertiary"):
         return row["source_kind"]
     if key not in SOURCE_DESIGNS:
         raise ValueError(f"data/sources.csv: source {key!r} ({row['source_kind']}) has no design in "
@@ -211,7 +216,7 @@ def certainty_rules_table() -> pd.DataFrame:
     """The certainty decision table, for the reader."""
     names = {"effect": "what the drug does", "record": "a fact about a study, document or programme",
              "gap": "that data are missing"}
-    kinds = {"primary": "a primary record only (paper, registry, regulator)",
+    kinds = {"primary": "a primary record only (paper, registry)",
              "record-mixed": "a primary record with a company statement or tertiary page"}
     return pd.DataFrame([{"claim says": names[c], "best evidence": kinds.get(k, k), "certainty": cert, "why": why}
                          for c, k, cert, why in CERTAINTY_RULES])
@@ -231,7 +236,7 @@ def rules_markdown() -> str:
              "gap": "that data are missing"}
     kinds = {("effect", "human"): "a study in people",
              ("effect", "other"): "only a company statement, animal or laboratory study, or tertiary page",
-             ("record", "primary"): "a primary record (paper, registry, regulator)",
+             ("record", "primary"): "a primary record (paper, registry)",
              ("record", "other"): "only a company statement or tertiary page"}
     verdicts = [(names[c], kinds.get((c, k), "nothing"), ", ".join(v), why) for c, k, v, why in VERDICT_RULES]
     return (table(["Claim says", "Best evidence", "Certainty", "Why"], certainty.itertuples(index=False))

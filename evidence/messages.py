@@ -80,7 +80,8 @@ def verdict_counts(claims: pd.DataFrame) -> str:
 def _claims_clause(claims: pd.DataFrame) -> str:
     level = _best(claims["certainty"])
     spread = "all" if claims["certainty"].map(certainty_level).eq(level).all() else "the best of them"
-    return (f"of the {count_phrase(len(claims), 'popular claim')} on this: {verdict_counts(claims)}; "
+    topics = " or ".join(dict.fromkeys(claims["topic"]))
+    return (f"of the {count_phrase(len(claims), 'popular claim')} with the ledger's topic {topics}: {verdict_counts(claims)}; "
             f"{level} certainty for {spread}")
 
 
