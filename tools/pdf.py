@@ -42,6 +42,16 @@ LINK_MARK = 'class="print-edition"'
 A4_MM = (210, 297)
 
 
+#: The page's title as its first heading shows it, without the heading's link mark.
+PAGE_TITLE = """() => {
+  const h = document.querySelector("article h1");
+  if (!h) { return null; }
+  const copy = h.cloneNode(true);
+  copy.querySelectorAll(".headerlink").forEach(e => e.remove());
+  return copy.textContent.replace(/\\s+/g, " ").trim();
+}"""
+
+
 class PrintError(RuntimeError):
     pass
 
@@ -158,7 +168,10 @@ def print_pages(pages: list[str], info: dict, html_root: Path = HTML) -> tuple[b
                 if tab.evaluate(CHARTS_DRAWN) is None:
                     raise PrintError(f"{page}: the charts were not drawn within 10 s")
                 tab.evaluate("document.fonts.ready")
-                printed.append((page, tab.pdf(format="A4", prefer_css_page_size=True, print_background=True,
+                title = tab.evaluate(PAGE_TITLE)
+                if not title:
+                    raise PrintError(f"{page}: no heading to name its bookmark")
+                printed.append((title, tab.pdf(format="A4", prefer_css_page_size=True, print_background=True,
                                               outline=True, tagged=True)))
             context.close()
         finally:
@@ -241,7 +254,7 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> 
         outline = reader.outline
         if outline:
             first = outline[0]
-            top = writer.add_outline_item(title=first.title, page_number=start + reader.get_destination_page_number(first),
+            top = writer.add_outline_item(title=label, page_number=start + reader.get_destination_page_number(first),
                                           fit=Fit.xyz(top=first.get("/Top")))
             nested = outline[1] if len(outline) > 1 and isinstance(outline[1], list) else []
             _add_outline(writer, reader, nested, top, start, Fit)
@@ -343,9 +356,8 @@ def build_pdf(html_root: Path = HTML) -> Path:
     from pypdf import PdfReader
 
     heads: list[tuple[str | None, str]] = [(None, info["version"])]
-    for page, data in printed:
+    for title, data in printed:
         reader = PdfReader(io.BytesIO(data))
-        title = reader.outline[0].title if reader.outline else page
         heads += [(title, info["version"])] * len(reader.pages)
     overlay = print_overlay(heads)
     data = merge([("Cover", cover)] + printed, overlay, info)
