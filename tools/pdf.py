@@ -149,16 +149,13 @@ def _guard(context, base_url: str, external: list[str]) -> None:
     context.route("**/*", route)
 
 
-def print_pages(pages: list[str], info: dict, html_root: Path = HTML) -> tuple[bytes, list[tuple[str, bytes]], list[str]]:
-    """(cover PDF, [(page, PDF)], requests that tried to leave the book)."""
-    from playwright.sync_api import sync_playwright
-
+def print_pages(browser, pages: list[str], info: dict, html_root: Path = HTML) -> tuple[bytes, list[tuple[str, bytes]], list[str]]:
+    """(cover PDF, [(page title, PDF)], requests that tried to leave the book)."""
     external: list[str] = []
     printed = []
-    with serve(html_root) as base_url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(html_root) as base_url:
+        context = browser.new_context(service_workers="block", color_scheme="light")
         try:
-            context = browser.new_context(service_workers="block", color_scheme="light")
             _guard(context, base_url, external)
             tab = context.new_page()
             tab.set_content(cover_html(info), wait_until="load")
@@ -172,27 +169,22 @@ def print_pages(pages: list[str], info: dict, html_root: Path = HTML) -> tuple[b
                 if not title:
                     raise PrintError(f"{page}: no heading to name its bookmark")
                 printed.append((title, tab.pdf(format="A4", prefer_css_page_size=True, print_background=True,
-                                              outline=True, tagged=True)))
-            context.close()
+                                               outline=True, tagged=True)))
         finally:
-            browser.close()
+            context.close()
     return cover, printed, external
 
 
-def print_overlay(heads: list[tuple[str | None, str]]) -> bytes:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            external: list[str] = []
-            _guard(context, "http://127.0.0.1:0", external)
-            tab = context.new_page()
-            tab.set_content(running_heads_html(heads), wait_until="load")
-            overlay = tab.pdf(format="A4", prefer_css_page_size=True, tagged=False)
-        finally:
-            browser.close()
+def print_overlay(browser, heads: list[tuple[str | None, str]]) -> bytes:
+    context = browser.new_context()
+    external: list[str] = []
+    try:
+        _guard(context, "http://127.0.0.1:0", external)
+        tab = context.new_page()
+        tab.set_content(running_heads_html(heads), wait_until="load")
+        overlay = tab.pdf(format="A4", prefer_css_page_size=True, tagged=False)
+    finally:
+        context.close()
     if external:
         raise PrintError(f"the running heads tried to load {external}")
     return overlay
@@ -241,9 +233,9 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> 
             kids.append(element)
         for key, value in zip(entries[::2], entries[1::2]):
             nums += [NumberObject(int(key) + offset), value]
-        for page in writer.pages[start:]:
-            if "/StructParents" in page:
-                page[NameObject("/StructParents")] = NumberObject(int(page["/StructParents"]) + offset)
+        for page, source_page in zip(writer.pages[start:], reader.pages):  # pypdf drops /StructParents
+            if "/StructParents" in source_page:
+                page[NameObject("/StructParents")] = NumberObject(int(source_page["/StructParents"]) + offset)
             for annotation in page.get("/Annots", []) or []:
                 annotation = annotation.get_object()
                 if "/StructParent" in annotation:
@@ -302,13 +294,13 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> 
         "/CreationDate": stamp,
         "/ModDate": stamp,
     })
-    body = io.BytesIO()
-    writer.write(body)
-    # The file identifier: from the content, so the same commit gives the same bytes.
-    digest = hashlib.md5(body.getvalue()).hexdigest()
+    # The file identifier: from what was printed (commit, titles, page counts), so the same commit
+    # gives the same bytes.
     from pypdf.generic import ByteStringObject
 
-    writer._ID = ArrayObject([ByteStringObject(bytes.fromhex(digest)), ByteStringObject(bytes.fromhex(digest))])
+    digest = hashlib.md5(repr((info["commit"], info["dirty"], info["version"], [label for label, _ in parts],
+                               len(writer.pages))).encode()).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     final = io.BytesIO()
     writer.write(final)
     return final.getvalue()
@@ -343,24 +335,45 @@ def _without_link(text: str) -> str:
     return text[:start] + text[text.index("</p>\n", start) + len("</p>\n"):]
 
 
-def build_pdf(html_root: Path = HTML) -> Path:
+def is_print_edition(path: Path) -> bool:
+    return path.suffix == ".pdf" and path.name.startswith(PDF_PREFIX)
+
+
+def same_but_print_link(a: Path, b: Path) -> bool:
+    """Two built pages equal once the print edition's link (added by `make pdf`) is taken out."""
+    if a.name != FRONT_PAGE or b.name != FRONT_PAGE:
+        return False
+    return _without_link(a.read_text(encoding="utf-8")) == _without_link(b.read_text(encoding="utf-8"))
+
+
+def build_pdf(html_root: Path = HTML, pages: list[str] | None = None, browser=None) -> Path:
+    """Print the book (or ``pages`` of it) from ``html_root`` into ``html_root``; link it from the front page.
+
+    ``browser``: a running Playwright Chromium to use (the tests pass theirs); else one is started."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                return build_pdf(html_root, pages, browser)
+            finally:
+                browser.close()
     if not (html_root / FRONT_PAGE).is_file():
         raise PrintError(f"no built book in {html_root}: run `make book` first")
     info = edition()
     front = html_root / FRONT_PAGE
     front.write_text(_without_link(front.read_text(encoding="utf-8")), encoding="utf-8")  # not printed
-    pages = toc_pages()
-    cover, printed, external = print_pages(pages, info, html_root)
+    pages = pages or toc_pages()
+    cover, printed, external = print_pages(browser, pages, info, html_root)
     if external:
         raise PrintError("printing tried to reach outside the book: " + ", ".join(sorted(set(external))))
     from pypdf import PdfReader
 
     heads: list[tuple[str | None, str]] = [(None, info["version"])]
     for title, data in printed:
-        reader = PdfReader(io.BytesIO(data))
-        heads += [(title, info["version"])] * len(reader.pages)
-    overlay = print_overlay(heads)
-    data = merge([("Cover", cover)] + printed, overlay, info)
+        heads += [(title, info["version"])] * len(PdfReader(io.BytesIO(data)).pages)
+    data = merge([("Cover", cover)] + printed, print_overlay(browser, heads), info)
     name = pdf_name(info["version"])
     for old in html_root.glob(f"{PDF_PREFIX}*.pdf"):
         old.unlink()
