@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import re
 import subprocess
 import sys
 import time
@@ -201,7 +202,38 @@ def _parent_tree_entries(node) -> list:
     return entries
 
 
-def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> bytes:
+LOCAL_URL = re.compile(r"^http://127\.0\.0\.1:\d+/")
+
+
+def _relink(writer, starts: dict[str, int]) -> None:
+    """Links into the book pointed at the print server's address: a link to a printed page goes to
+    its first page in the PDF; any other file of the book (a notebook, a table) is linked relative
+    to the PDF, which sits at the top of the built book."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NullObject, TextStringObject
+
+    for page in writer.pages:
+        for annotation in page.get("/Annots", []) or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            if action is None or action.get_object().get("/S") != "/URI":
+                continue
+            action = action.get_object()
+            uri = str(action["/URI"])
+            if not LOCAL_URL.match(uri):
+                continue
+            path = LOCAL_URL.sub("", uri)
+            target = starts.get(path.split("#")[0])
+            if target is not None:
+                annotation[NameObject("/A")] = DictionaryObject({
+                    NameObject("/S"): NameObject("/GoTo"),
+                    NameObject("/D"): ArrayObject([writer.pages[target].indirect_reference, NameObject("/XYZ"),
+                                                   NullObject(), NullObject(), NullObject()])})
+            else:
+                action[NameObject("/URI")] = TextStringObject(path)
+
+
+def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
+          paths: list[str | None] | None = None) -> bytes:
     """Join the printed parts into one tagged PDF with one top-level bookmark per part."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject,
@@ -215,10 +247,13 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> 
     tree_ref = writer._add_object(tree)
     root_element[NameObject("/P")] = tree_ref
     kids, nums, offset = ArrayObject(), ArrayObject(), 0
+    starts: dict[str, int] = {}
 
-    for label, data in parts:
+    for number, (label, data) in enumerate(parts):
         reader = PdfReader(io.BytesIO(data))
         start = len(writer.pages)
+        if paths and paths[number]:
+            starts[paths[number]] = start
         writer.append(reader, import_outline=False)
         source_tree = reader.root_object.get("/StructTreeRoot")
         if source_tree is None:
@@ -260,6 +295,7 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict) -> 
         else:
             writer.add_outline_item(title=label, page_number=start)
 
+    _relink(writer, starts)
     root_element[NameObject("/K")] = kids
     tree[NameObject("/K")] = root_ref
     tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
@@ -373,7 +409,7 @@ def build_pdf(html_root: Path = HTML, pages: list[str] | None = None, browser=No
     heads: list[tuple[str | None, str]] = [(None, info["version"])]
     for title, data in printed:
         heads += [(title, info["version"])] * len(PdfReader(io.BytesIO(data)).pages)
-    data = merge([("Cover", cover)] + printed, print_overlay(browser, heads), info)
+    data = merge([("Cover", cover)] + printed, print_overlay(browser, heads), info, paths=[None] + pages)
     name = pdf_name(info["version"])
     for old in html_root.glob(f"{PDF_PREFIX}*.pdf"):
         old.unlink()
