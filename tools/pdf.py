@@ -191,6 +191,20 @@ def print_overlay(browser, heads: list[tuple[str | None, str]]) -> bytes:
     return overlay
 
 
+def _set_parents(element) -> None:
+    """Point every structure element under ``element`` at its parent (/P)."""
+    from pypdf.generic import NameObject
+
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if kid is None or not hasattr(kid, "get_object"):
+            continue
+        child = kid.get_object()
+        if hasattr(child, "get") and "/S" in child and child.get("/Type", "/StructElem") == "/StructElem":
+            child[NameObject("/P")] = element.indirect_reference
+            _set_parents(child)
+
+
 def _parent_tree_entries(node) -> list:
     """The flat [key, value, ...] list of a number tree (its /Nums, or its /Kids' in order)."""
     node = node.get_object()
@@ -232,6 +246,42 @@ def _relink(writer, starts: dict[str, int]) -> None:
                 action[NameObject("/URI")] = TextStringObject(path)
 
 
+def _renumber_ids(document) -> list:
+    """Returns the new [name, element, ...] pairs for the structure tree's /IDTree, in name order."""
+    """Chromium names structure elements after DOM nodes (``node00005929``), whose numbers change
+    from one print to the next; number them in reading order instead (and the table headers that
+    point at them), per part, so the same book gives the same bytes."""
+    from pypdf.generic import ArrayObject, TextStringObject, NameObject
+
+    def elements(node):
+        node = node.get_object()
+        yield node
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and hasattr(kid, "get_object"):
+                child = kid.get_object()
+                if hasattr(child, "get") and child.get("/Type", "/StructElem") == "/StructElem" and "/S" in child:
+                    yield from elements(child)
+
+    named = []
+    for part_number, part in enumerate(document["/K"]):
+        found = list(elements(part))
+        new_ids = {}
+        for element in found:
+            if "/ID" in element:
+                named.append((f"p{part_number}e{len(new_ids)}", element.indirect_reference))
+                new_ids[str(element["/ID"])] = f"p{part_number}e{len(new_ids)}"
+                element[NameObject("/ID")] = TextStringObject(new_ids[str(element["/ID"])])
+        for element in found:
+            attributes = element.get("/A")
+            for attribute in (attributes if isinstance(attributes, list) else [attributes] if attributes else []):
+                attribute = attribute.get_object()
+                if "/Headers" in attribute:
+                    attribute[NameObject("/Headers")] = ArrayObject(
+                        TextStringObject(new_ids.get(str(h), str(h))) for h in attribute["/Headers"])
+    return [item for name, ref in sorted(named) for item in (TextStringObject(name), ref)]
+
+
 def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
           paths: list[str | None] | None = None) -> bytes:
     """Join the printed parts into one tagged PDF with one top-level bookmark per part."""
@@ -258,10 +308,18 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
         source_tree = reader.root_object.get("/StructTreeRoot")
         if source_tree is None:
             raise PrintError(f"{label}: Chromium wrote no structure tree")
-        cloned = source_tree.get_object().clone(writer)
-        entries = _parent_tree_entries(cloned["/ParentTree"])
-        for element in (cloned["/K"] if isinstance(cloned["/K"], list) else [cloned["/K"]]):
+        # The elements only, not the part's tree root (its /IDTree names would change every print);
+        # parents are set again below.
+        source_tree = source_tree.get_object()
+        top_elements = source_tree.raw_get("/K").clone(writer, ignore_fields=["/P"]).get_object() \
+            if hasattr(source_tree.raw_get("/K"), "clone") else source_tree["/K"]
+        raw_entries = _parent_tree_entries(source_tree["/ParentTree"])
+        entries = []
+        for key, value in zip(raw_entries[::2], raw_entries[1::2]):
+            entries += [key, value.clone(writer, ignore_fields=["/P"])]
+        for element in (top_elements if isinstance(top_elements, list) else [top_elements]):
             element_object = element.get_object()
+            _set_parents(element_object)
             element_object[NameObject("/P")] = root_ref
             if element_object.get("/S") == "/Document":
                 element_object[NameObject("/S")] = NameObject("/Part")
@@ -297,6 +355,9 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
 
     _relink(writer, starts)
     root_element[NameObject("/K")] = kids
+    id_names = _renumber_ids(root_element)
+    if id_names:
+        tree[NameObject("/IDTree")] = writer._add_object(DictionaryObject({NameObject("/Names"): ArrayObject(id_names)}))
     tree[NameObject("/K")] = root_ref
     tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
     tree[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
@@ -337,6 +398,7 @@ def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
     digest = hashlib.md5(repr((info["commit"], info["dirty"], info["version"], [label for label, _ in parts],
                                len(writer.pages))).encode()).digest()
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # the chapters' own tree roots
     final = io.BytesIO()
     writer.write(final)
     return final.getvalue()
