@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, text_glue_references
 from evidence.data import load_table
-from evidence.grading import (EVIDENCE_ORDER, NOT_FASORACETAM, READ_ENOUGH, SOURCE_DESIGNS, TOPIC_CLASS,
+from evidence.grading import (EVIDENCE_ORDER, expected_grade, NOT_FASORACETAM, READ_ENOUGH, SOURCE_DESIGNS, TOPIC_CLASS,
                               VERDICT_SEPARATIONS, grading_problems, ledger_certainty, same_grade_problems,
                               split_keys)
 
@@ -76,16 +76,18 @@ def test_the_evidence_kind_follows_the_kinds_of_the_basis(tables):
 
 
 def test_a_source_read_by_title_or_citation_only_carries_no_evidence(tables):
-    claims, sources, _ = tables
-    unread = set(sources.loc[~sources["read"].isin(READ_ENOUGH), "source"])
-    only_unread = claims[[bool(split_keys(b)) and set(split_keys(b)) <= unread for b in claims["basis"]]]
-    assert len(only_unread) > 0  # C06, C07, C09, C41: claims resting on titles alone
-    assert set(only_unread["evidence"]) == {"none"}
-    assert set(only_unread["verdict"]) == {"unsupported"}
-    claim_id = only_unread.iloc[0]["claim_id"]
+    claims, sources, sof = tables
+    unread = sorted(set(sources.loc[~sources["read"].isin(READ_ENOUGH), "source"]))
+    assert unread, "no source read by title or citation only: the rule is untested"
+    only_unread = claims[[bool(split_keys(b)) and set(split_keys(b)) <= set(unread) for b in claims["basis"]]]
+    assert set(only_unread["evidence"]) <= {"none"} and set(only_unread["verdict"]) <= {"unsupported"}
+    # A claim resting on such a source alone is graded as resting on nothing.
+    claim_id = claims.iloc[0]["claim_id"]
+    titled = changed(claims, claim_id, basis=unread[0], checked="")
+    grade = expected_grade(titled[titled["claim_id"] == claim_id].iloc[0], sources, sof)
+    assert grade.evidence == "none"
     assert evidence_from_basis("elia2018", sources) != "none"
-    assert any(claim_id in p for p in grading_problems(changed(claims, claim_id, evidence="animal"), sources,
-                                                       load_table("certainty")))
+    assert any(claim_id in p for p in grading_problems(changed(titled, claim_id, evidence="animal"), sources, sof))
 
 
 def test_claims_with_the_same_basis_and_evidence_are_graded_alike(tables):
