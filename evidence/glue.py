@@ -28,20 +28,31 @@ def glue_text(key: str, value) -> None:
     glue(key, as_text(value), display=False)
 
 
+class _RenderedChart:
+    """A chart already rendered: IPython and myst-nb show this bundle as it is."""
+
+    def __init__(self, bundle: dict[str, str]):
+        self.bundle = bundle
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.bundle
+
+
 def glue_figure(key: str, chart) -> None:
     """Glue a chart for placement with ``{glue:figure}`` (its caption is written in the prose).
 
     IPython swallows an exception raised while rendering a chart and keeps only its text
-    repr, so the chart is rendered here first: a broken chart raises instead of vanishing.
+    repr, so the chart is rendered here, once: its specification is built and validated
+    (``to_dict`` raises on an invalid specification or data that cannot be serialised), then
+    turned into the page's HTML by the active renderer (``evidence.charts.chart_html``).
     """
-    from IPython.core.formatters import format_display_data
+    import altair as alt
     from myst_nb import glue
 
-    chart.to_dict()  # raises on an invalid specification or data that cannot be serialised
-    bundle, _ = format_display_data(chart)
+    bundle = alt.renderers.get()(chart.to_dict())
     if "text/html" not in bundle:
         raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
-    glue(key, chart, display=False)
+    glue(key, _RenderedChart({"text/html": bundle["text/html"], "text/plain": f"<chart {key}>"}), display=False)
 
 
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:

@@ -96,15 +96,37 @@ def main() -> int:
         print(error, file=sys.stderr)
         return fail("the data did not validate (see above)")
 
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    os.environ.update(PYTHONPATH=env["PYTHONPATH"])  # the chapter kernels import the package
+    sys.path.insert(0, str(ROOT / "tools"))
+    from preexecute import preexecute
+    from evidence.sphinxext import CHAPTERS_EXECUTED_ENV
+
     command = [sys.executable, str(ROOT / "tools" / "jb_parallel.py"), str(JOBS), "build", str(ROOT),
                "--builder", "html", "-n", "-W", "--keep-going", "--quiet"]
     static = static_fingerprint()
     if not STATIC_STAMP.is_file() or STATIC_STAMP.read_text() != static or not (HTML / "index.html").is_file():
         command.append("--all")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    result = subprocess.run(command, cwd=ROOT, env=env)
-    if result.returncode != 0:
-        return fail(f"jb build exited with status {result.returncode} (see the messages above)")
+    # Sphinx starts up while the chapters execute, and waits for them before it reads a page.
+    executed_mark = BUILD / ".chapters-executed"
+    executed_mark.unlink(missing_ok=True)
+    from jupyter_cache import get_cache
+
+    (BUILD / ".jupyter_cache").mkdir(parents=True, exist_ok=True)
+    get_cache(str(BUILD / ".jupyter_cache")).db  # noqa: B018 (created once, before two processes use it)
+    sphinx = subprocess.Popen(command, cwd=ROOT, env=dict(env, **{CHAPTERS_EXECUTED_ENV: str(executed_mark)}))
+    try:
+        executed = preexecute(BUILD / ".jupyter_cache", jobs=JOBS)
+    finally:
+        executed_mark.write_text("done\n")
+    failed = [chapter for chapter, result in executed.items() if isinstance(result, str)]
+    if executed:
+        print(f"Executed {len(executed) - len(failed)} chapter(s) in {time.perf_counter() - started:.1f} s"
+              + (f"; {', '.join(failed)} failed and will be executed again by Sphinx, which reports the error"
+                 if failed else ""), flush=True)
+    returncode = sphinx.wait()
+    if returncode != 0:
+        return fail(f"jb build exited with status {returncode} (see the messages above)")
     STATIC_STAMP.write_text(static)
     INPUTS_STAMP.write_text(inputs)
     print(f"Built in {time.perf_counter() - started:.1f} s. Open the book: {HTML / 'index.html'}")

@@ -1,0 +1,144 @@
+"""Execute the chapters before Sphinx reads them, two kernels in turn, into the execution cache.
+
+`make book` (tools/build.py) runs this first. Sphinx, through myst-nb, then finds every chapter
+already in the execution cache and only renders it. The result is the one myst-nb would have
+produced itself, notebook for notebook (the cache matches a chapter by its code cells, the
+hidden cell of its inputs' hashes included), but faster:
+
+- Starting a kernel and importing pandas, Altair and the package take about 2 s per chapter,
+  most of the work of the short ones. Here each of two worker processes starts one kernel and
+  runs its chapters in it one after another. Before each chapter, the kernel's namespace is
+  emptied (``%reset -f``), its counter set back to 1 and its working folder set to the chapter's,
+  so every chapter starts as in a fresh kernel, except that imported modules stay imported.
+  tests/test_notebooks.py executes every chapter again in a fresh kernel of its own and checks
+  that it glues the same values and draws the same charts as the book shows.
+- The chapters go longest first (most code cells) to whichever worker is free.
+
+A chapter that fails here is not cached: Sphinx then executes it the usual way, in a fresh
+kernel, and reports its error as for any chapter.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_CODE_CELL = re.compile(r"^```\{code-cell\}", re.MULTILINE)
+#: Run in the kernel before each chapter, as a first cell that is removed again: an empty
+#: namespace, the chapter's folder, and the cell counter set so the chapter's first cell is 1.
+_FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({folder!r})\ndel _os\nget_ipython().execution_count = 0\n"
+
+
+def chapter_sources() -> list[Path]:
+    """Every page source that is a notebook (has code cells), the most code cells first."""
+    pages = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]
+    counted = [(len(_CODE_CELL.findall(p.read_text(encoding="utf-8"))), p) for p in pages]
+    return [p for n, p in sorted(counted, key=lambda c: (-c[0], str(c[1]))) if n]
+
+
+def notebook_as_built(path: Path):
+    """The notebook myst-nb reads from ``path`` in the build (with the hidden inputs cell)."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    from evidence.sphinxext import with_inputs_cell
+
+    text, _ = with_inputs_cell(path.read_text(encoding="utf-8"))
+    return read_myst_markdown_notebook(text, add_source_map=True, path=str(path))
+
+
+def _worker(tasks, results, timeout: int) -> None:
+    """Run chapters from ``tasks`` in one kernel until a None arrives."""
+    import nbformat
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    manager = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
+    run_sync(manager.start_kernel)(cwd=str(ROOT), env=dict(os.environ))
+    try:
+        for path, text in iter(tasks.get, None):
+            notebook = nbformat.reads(text, as_version=4)
+            folder = str(Path(path).parent)
+            notebook.cells.insert(0, nbformat.v4.new_code_cell(_FRESH_START.format(folder=folder)))
+            started = time.perf_counter()
+            try:
+                NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=False,
+                               resources={"metadata": {"path": folder}}).execute()
+                del notebook.cells[0]
+                results.put((path, nbformat.writes(notebook), None, time.perf_counter() - started))
+            except Exception as error:  # reported by Sphinx when it executes the chapter itself
+                results.put((path, None, f"{type(error).__name__}: {error}", time.perf_counter() - started))
+    finally:
+        run_sync(manager.shutdown_kernel)(now=True)
+
+
+def _with_outputs(notebook, executed):
+    """``notebook`` as read, with the outputs of ``executed``: the cache then keys it exactly as
+    the build reads it (a notebook's format version, for one, changes on its way to a kernel)."""
+    if len(notebook.cells) != len(executed.cells):
+        raise RuntimeError("an executed chapter came back with a different number of cells")
+    for cell, done in zip(notebook.cells, executed.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    if "language_info" in executed.metadata:
+        notebook.metadata["language_info"] = executed.metadata["language_info"]
+    return notebook
+
+
+def preexecute(cache_path: Path, jobs: int = 2, timeout: int = 120) -> dict[str, float | str]:
+    """Execute every chapter the cache does not hold yet; returns seconds (or the error) per chapter."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache_path.mkdir(parents=True, exist_ok=True)
+    cache = get_cache(str(cache_path))
+    pending = []
+    for path in chapter_sources():
+        notebook = notebook_as_built(path)
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            pending.append((path, notebook))
+    if not pending:
+        return {}
+    context = multiprocessing.get_context("spawn")
+    tasks, results = context.Queue(), context.Queue()
+    read = {str(path): notebook for path, notebook in pending}
+    for path, notebook in pending:
+        tasks.put((str(path), nbformat.writes(notebook)))
+    workers = [context.Process(target=_worker, args=(tasks, results, timeout), daemon=True)
+               for _ in range(max(1, min(jobs, len(pending))))]
+    for worker in workers:
+        tasks.put(None)
+        worker.start()
+    outcome: dict[str, float | str] = {}
+    for _ in pending:
+        while True:
+            try:
+                path, text, error, seconds = results.get(timeout=1)
+                break
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers):
+                    raise RuntimeError("the chapter kernels stopped before every chapter was run") from None
+        name = str(Path(path).relative_to(ROOT))
+        if error is None:
+            cache.cache_notebook_bundle(CacheBundleIn(_with_outputs(read[path], nbformat.reads(text, as_version=4)), path,
+                                                      data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            outcome[name] = seconds
+        else:
+            outcome[name] = error
+    for worker in workers:
+        worker.join(timeout=30)
+    return outcome
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    for chapter, result in preexecute(ROOT / "_build" / ".jupyter_cache").items():
+        print(f"{chapter}: {result if isinstance(result, str) else f'{result:.1f} s'}")
