@@ -7,18 +7,22 @@ validated DataFrames and return Altair charts; they never read files.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 
 import altair as alt
 import pandas as pd
-from altair.utils.display import HTMLRenderer
-from altair.utils.mimebundle import spec_to_mimebundle
 
 from .dates import partial_date_bounds
 
 #: Okabe & Ito's colour-blind-safe palette (black first, then the eight hues).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+#: Arial's metrics: Liberation Sans (which the build's chart renderer, vl-convert, measures text
+#: with, and which Debian's Chromium prints with), then Arial and Helvetica (phones, other
+#: computers). The static SVG places each label by the measured width, so a wider font (the
+#: system-ui stack measured 7 % wider here) pushed long labels past the chart's edge.
+FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
 WIDTH = 580
 #: The book's text column is about 680 px wide: a chart with row labels fits labels and plot inside it.
 TEXT_WIDTH = 660
@@ -46,23 +50,52 @@ def evidence_theme() -> alt.theme.ThemeConfig:
     }
 
 
-class StableHTMLRenderer(HTMLRenderer):
-    """Altair's HTML renderer, with each chart's element id derived from its specification
-    instead of a random one, so that two builds of the book write the same HTML."""
-
-    def __call__(self, spec: dict, **metadata) -> dict[str, str]:
-        kwargs = self.kwargs.copy()
-        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()[:24]
-        kwargs.update(**metadata, output_div=f"altair-viz-{digest}")
-        return spec_to_mimebundle(spec, format="html", **kwargs)
+#: The class of a chart's element in the page; its specification follows it in a JSON script.
+CHART_CLASS = "evidence-chart"
+CHART_SPEC_CLASS = "evidence-chart-spec"
 
 
-alt.renderers.register("evidence-html", StableHTMLRenderer(
-    mode="vega-lite", template="universal", vega_version=alt.VEGA_VERSION,
-    vegaembed_version=alt.VEGAEMBED_VERSION, vegalite_version=alt.VEGALITE_VERSION))
+def chart_html(spec: dict) -> str:
+    """A chart as the book's pages hold it: the chart drawn as a static SVG, in an element
+    labelled with the chart's description (for screen readers), and the Vega-Lite
+    specification beside it, as JSON data.
+
+    The SVG is drawn here by vl-convert (Vega's own renderer, offline), so the chart shows
+    with the text, on a phone before any script has arrived, in print, and in the published
+    notebook. On the web, Vega, fetched after the page has loaded (``_static/charts.js``),
+    redraws it from the specification for tooltips and controls. The element id is derived
+    from the specification, so two builds write the same HTML."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    element = "altair-viz-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    label = html.escape(str(spec.get("description") or "chart"), quote=True)
+    data = text.replace("</", "<\\/")  # no "</script>" inside the script element
+    # A picture, for screen readers; a group when it has controls (they must stay reachable).
+    role = "group" if '"bind":' in text else "img"
+    return (f'<div id="{element}" class="{CHART_CLASS}" role="{role}" aria-label="{label}">{static_svg(spec)}</div>\n'
+            f'<script type="application/json" class="{CHART_SPEC_CLASS}" data-chart="{element}">'
+            f'{data}</script>')
+
+
+def static_svg(spec: dict) -> str:
+    """The chart drawn as SVG by vl-convert, hidden from screen readers (its element carries
+    the description), for the Vega-Lite version of Altair's schema."""
+    import vl_convert
+
+    found = re.search(r"/v(\d+)\.(\d+)\.\d+\.json$", spec.get("$schema", ""))
+    if not found:
+        raise ValueError(f"a chart has no Vega-Lite schema version: {spec.get('$schema')!r}")
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=f"{found.group(1)}.{found.group(2)}")
+    if not svg.startswith("<svg "):
+        raise RuntimeError(f"vl-convert returned no SVG: {svg[:80]!r}")
+    return '<svg aria-hidden="true" focusable="false" ' + svg[len("<svg "):]
+
+
+def _render_chart(spec: dict, **metadata) -> dict[str, str]:
+    return {"text/html": chart_html(spec)}
+
+
+alt.renderers.register("evidence-html", _render_chart)
 alt.renderers.enable("evidence-html")
-#: The embed's action menu (open in editor, save as PNG) has an unlabelled control and links out of the book.
-alt.renderers.set_embed_options(actions=False)
 alt.data_transformers.disable_max_rows()  # tables are small; an unchecked limit would only hide charts
 
 #: Shapes that carry each timeline category next to its colour, so colour never carries it alone.

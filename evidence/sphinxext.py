@@ -31,11 +31,15 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 from .data import ROOT
 
 VEGA_BUNDLE = "vendor/vega-bundle.js"
+#: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
+CHART_SCRIPT = "charts.js"
+CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
 _LOAD_CALL = re.compile(r"""load_table\(\s*["']([A-Za-z0-9_\-]+)["']\s*\)""")
 _DYNAMIC_LOAD = re.compile(r"load_table\(\s*[^\"'\s)]")
 _NOTEBOOK_MARK = re.compile(r"^```\{code-cell\}", re.MULTILINE)
@@ -65,24 +69,29 @@ def chapter_inputs(source: str, data_dir: Path) -> list[Path]:
     return [descriptor] + [resources[t] for t in tables] + _package_sources()
 
 
-def _on_source_read(app, docname: str, source: list[str]) -> None:
-    text = source[0]
+def with_inputs_cell(text: str) -> tuple[str, list[Path]]:
+    """A chapter's source as the build reads it, with the hidden cell of its inputs' hashes
+    appended, and those inputs; a page that is not a notebook comes back unchanged."""
     if not _NOTEBOOK_MARK.search(text):
-        return
+        return text, []
     from .data import project_paths
 
     inputs = chapter_inputs(text, project_paths().data)
+    lines = "\n".join(f"# {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {_sha(p)}" for p in inputs)
+    return text.rstrip("\n") + (
+        "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n\n" + HASH_CELL_MARK + "\n" + lines + "\n```\n"
+    ), inputs
+
+
+def _on_source_read(app, docname: str, source: list[str]) -> None:
+    source[0], inputs = with_inputs_cell(source[0])
     for path in inputs:
         app.env.note_dependency(str(path))
-    lines = "\n".join(f"# {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {_sha(p)}" for p in inputs)
-    source[0] = text.rstrip("\n") + (
-        "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n\n" + HASH_CELL_MARK + "\n" + lines + "\n```\n"
-    )
 
 
 def _on_config_inited(app, config) -> None:
     config.html_js_files = [js for js in config.html_js_files
-                            if (js[0] if isinstance(js, tuple) else js) != VEGA_BUNDLE]
+                            if (js[0] if isinstance(js, tuple) else js) not in (VEGA_BUNDLE, CHART_SCRIPT)]
 
 
 #: docutils marks the bibliography as a list whose items are not list items (role
@@ -92,10 +101,33 @@ _CITATION_LIST = '<div role="list" class="citation-list">'
 
 def _on_html_page_context(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
-    if "vega-embed" in body or "altair-viz" in body:
-        app.add_js_file(VEGA_BUNDLE, priority=100)
+    if f'class="{CHART_CLASS}"' in body:
+        # Deferred: the page, its static charts included, is drawn before it runs; it fetches
+        # the Vega bundle only after the page has loaded.
+        app.add_js_file(CHART_SCRIPT, loading_method="defer")
     if _CITATION_LIST in body:
         context["body"] = body.replace(_CITATION_LIST, '<div class="citation-list">')
+
+
+#: Scripts that must run before the page's inline scripts (which set options on them).
+_RUN_FIRST = {"documentation_options.js"}
+
+
+def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Every script file of the page, except the few that inline scripts need first, loads
+    deferred: none holds up the first paint on a slow phone, and they still run in order. The
+    search page is left as it is: the theme's search script there runs at once and needs them."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    if pagename == "search":
+        return
+    deferred = []
+    for script in context.get("script_files", []):
+        if (isinstance(script, _JavaScript) and script.filename and Path(str(script.filename)).name not in _RUN_FIRST
+                and "async" not in script.attributes):
+            script = _JavaScript(script.filename, priority=script.priority, **{**script.attributes, "defer": "defer"})
+        deferred.append(script)
+    context["script_files"] = deferred
 
 
 #: sphinx-external-toc always loads this extension, which patches how sections are numbered
@@ -180,6 +212,23 @@ def _keep_index_entries(app, exception) -> None:
 
     with open(Path(app.doctreedir) / ENV_PICKLE_FILENAME, "wb") as f:
         pickle.dump(app.env, f, pickle.HIGHEST_PROTOCOL)
+
+
+#: Names a file that tools/build.py writes once it has executed the chapters (tools/preexecute.py)
+#: while Sphinx started up; Sphinx waits for it before reading any page.
+CHAPTERS_EXECUTED_ENV = "BOOK_CHAPTERS_EXECUTED"
+
+
+def _wait_for_executed_chapters(app, env, docnames) -> None:
+    mark = os.environ.get(CHAPTERS_EXECUTED_ENV)
+    if mark:
+        waited = 0.0
+        while not Path(mark).exists():
+            if waited > 900:
+                raise RuntimeError(f"the chapters' execution did not finish: {mark} never appeared")
+            time.sleep(0.05)
+            waited += 0.05
+    return None
 
 
 def _create_execution_cache(app) -> None:
@@ -393,6 +442,7 @@ def _publish_executed_notebooks(app, exception) -> None:
 def setup(app):
     _declare_parallel_safe(app)
     app.connect("builder-inited", _create_execution_cache, priority=900)
+    app.connect("env-before-read-docs", _wait_for_executed_chapters)
     _remember_plugin_lookups()
     _search_index_forgets_vanished_words()
     app.connect("builder-inited", _copy_notebook_css_first)
@@ -401,6 +451,7 @@ def setup(app):
     app.connect("html-page-context", _on_html_page_context)
     app.connect("env-updated", _date_pages)
     app.connect("html-page-context", _add_page_footer)
+    app.connect("html-page-context", _defer_scripts, priority=900)
     app.connect("build-finished", _publish_executed_notebooks)
     app.connect("build-finished", _keep_index_entries, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
