@@ -38,6 +38,111 @@ CHARTS_DRAWN = """async () => {
 }"""
 
 
+#: Lighthouse's mobile profile ("slow 4G" as Lighthouse applies it): 150 ms round trip,
+#: 1.6 Mbit/s down, 0.75 Mbit/s up, the CPU four times slower, a 412 px wide phone screen.
+MOBILE_PROFILE = {"latency_ms": 150, "down_bits_per_s": 1.6e6, "up_bits_per_s": 0.75e6, "cpu_slowdown": 4,
+                  "viewport": {"width": 412, "height": 823}}
+#: Web Vitals' "good" thresholds: the first paint of text and the largest content (here, every chart).
+FIRST_PAINT_BUDGET_MS = 1800
+CHARTS_DRAWN_BUDGET_MOBILE_MS = 2500
+
+#: Installed before a page loads: records, in ms from the start of navigation, the first paint
+#: with content and the first frame in which the page is parsed and every chart holds an SVG.
+_PAINT_WATCH = """(() => {
+  window.__watch = {firstPaint: null, chartsDrawn: null};
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      if (entry.name === "first-contentful-paint") { window.__watch.firstPaint = entry.startTime; }
+    }
+  }).observe({type: "paint", buffered: true});
+  const look = () => {
+    const charts = Array.from(document.querySelectorAll("div[id^='altair-viz-']"));
+    if (document.readyState !== "loading" && charts.every(c => c.querySelector("svg, canvas"))) {
+      window.__watch.chartsDrawn = performance.now();
+      window.__watch.charts = charts.length;
+      return;
+    }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();"""
+
+
+def measure_mobile(browser, base_url: str, page: str) -> dict:
+    """Open ``page`` cold (empty cache) as Lighthouse's mobile profile does and time it: first
+    contentful paint, every chart drawn (never before the first paint), bytes transferred."""
+    profile = MOBILE_PROFILE
+    context = browser.new_context(viewport=profile["viewport"], is_mobile=True, has_touch=True,
+                                  service_workers="block")
+    tab = context.new_page()
+    external, finished = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base_url + "/") or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            external.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    tab.on("requestfinished", lambda request: finished.append(request))
+    context.add_init_script(_PAINT_WATCH)
+    cdp = context.new_cdp_session(tab)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": profile["latency_ms"],
+        "downloadThroughput": profile["down_bits_per_s"] / 8, "uploadThroughput": profile["up_bits_per_s"] / 8})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": profile["cpu_slowdown"]})
+    try:
+        tab.goto(f"{base_url}/{page}", wait_until="load", timeout=60_000)
+        tab.wait_for_function("() => window.__watch.chartsDrawn !== null && window.__watch.firstPaint !== null",
+                              timeout=30_000)
+        tab.wait_for_timeout(500)  # late requests (scripts deferred past load, fonts) still count
+        watch = tab.evaluate("() => window.__watch")
+        watch["nav"] = tab.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; return {responseEnd: n.responseEnd, domInteractive: n.domInteractive, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; }")
+        sizes = [r.sizes() for r in finished]
+        total = sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0) for z in sizes)
+    finally:
+        context.close()
+    return {"page": page, "first_paint_ms": watch["firstPaint"], "charts": watch["charts"],
+            "charts_drawn_ms": max(watch["chartsDrawn"], watch["firstPaint"]) if watch["charts"] else None,
+            "bytes": total, "external": external, "nav": watch["nav"]}
+
+
+def measure_book_mobile(html_root: Path = HTML) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    with serve(html_root) as base_url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return [measure_mobile(browser, base_url, page) for page in html_pages(html_root)]
+        finally:
+            browser.close()
+
+
+def mobile_table(rows: list[dict]) -> str:
+    lines = [f"{'page (mobile profile)':<30} {'first paint':>12} {'all charts drawn':>17} {'transferred':>12}"]
+    for r in rows:
+        drawn = "-" if not r["charts"] else f"{r['charts_drawn_ms'] / 1000:.1f} s"
+        lines.append(f"{r['page']:<30} {r['first_paint_ms'] / 1000:>10.1f} s {drawn:>17} {r['bytes'] / 1e3:>9.0f} kB")
+    return "\n".join(lines)
+
+
+#: Resolves when Vega has redrawn every chart of the page (tooltips and controls work); null
+#: after 20 s. Each chart is drawn statically first; see _static/charts.js.
+CHARTS_LIVE = """async () => {
+  const charts = () => Array.from(document.querySelectorAll("div[id^='altair-viz-']"));
+  const started = performance.now();
+  while (!charts().every(c => c.classList.contains("evidence-chart-live"))) {
+    if (performance.now() - started > 20000) { return null; }
+    await new Promise(r => setTimeout(r, 20));
+  }
+  return charts().length;
+}"""
+
+
 def html_pages(html_root: Path = HTML) -> list[str]:
     """Every page of the built book except redirects (the root index.html forwards to the landing page)."""
     return sorted(p.relative_to(html_root).as_posix() for p in html_root.rglob("*.html")
@@ -142,3 +247,5 @@ def table(rows: list[dict]) -> str:
 
 if __name__ == "__main__":
     print(table(measure_book()))
+    print()
+    print(mobile_table(measure_book_mobile()))
