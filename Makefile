@@ -8,10 +8,11 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-requirements.txt
 
-.PHONY: book test bench reproducible unpinned clean lock vendor lab help
+.PHONY: book pdf test bench reproducible unpinned clean lock vendor lab help
 
 help:
 	@echo "make book   set up .venv, execute the chapters, build the HTML book"
+	@echo "make pdf    print the built book into one PDF: _build/html/fasoracetam-evidence-review-VERSION.pdf"
 	@echo "make test   run the whole test suite (builds the book first if needed)"
 	@echo "make bench  time a clean build, rebuilds, the test suite; page weight per page"
 	@echo "make reproducible  build twice from clean copies and compare the HTML byte for byte"
@@ -62,3 +63,7 @@ lock:
 
 clean:
 	rm -rf _build .pytest_cache
+
+# The print edition: the built book printed by Chromium into one tagged PDF (tools/pdf.py).
+pdf: book
+	$(PY) tools/pdf.py

@@ -35,6 +35,9 @@
     });
   }
   function loadVega() {
+    if (window.matchMedia && window.matchMedia("print").matches) {
+      return; /* printing: paper shows the static drawings */
+    }
     var script = document.createElement("script");
     script.src = bundle;
     script.onload = upgrade;

@@ -51,10 +51,13 @@ def clean_build(folder: Path) -> Path:
 
 def differing(a: Path, b: Path) -> list[str]:
     """Files of two HTML folders that are not byte-for-byte equal, or are in one only."""
-    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
-    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    from pdf import is_print_edition, same_but_print_link  # `make pdf` adds these after a build
+
+    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and not is_print_edition(p)}
+    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and not is_print_edition(p)}
     out = [f"only in one build: {p}" for p in sorted(files_a ^ files_b)]
-    out += [str(p) for p in sorted(files_a & files_b) if not filecmp.cmp(a / p, b / p, shallow=False)]
+    out += [str(p) for p in sorted(files_a & files_b)
+            if not filecmp.cmp(a / p, b / p, shallow=False) and not same_but_print_link(a / p, b / p)]
     return out
 
 

@@ -1,0 +1,134 @@
+"""The print edition (`make pdf`, tools/pdf.py): the whole book as one tagged PDF.
+
+The session prints the whole book once, from a copy of the built HTML (so the book under test is
+left as built), in the browser the other browser tests use: about 70 s on two cores. The
+reproducibility and off-site checks print the front page alone (a few seconds each).
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+import pdf
+from conftest import toc_files, ROOT
+
+
+@pytest.fixture(scope="module")
+def printed(built_book, browser, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("print") / "html"
+    shutil.copytree(built_book, copy)
+    target = pdf.build_pdf(copy, browser=browser)
+    from pypdf import PdfReader
+
+    return copy, target, PdfReader(target)
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_pdf_is_named_with_the_version_and_opens(printed):
+    from evidence.data import load_table
+    from evidence.versions import current_version
+
+    copy, target, reader = printed
+    assert target.name == pdf.pdf_name(str(current_version(load_table("versions"))["version"]))
+    assert len(reader.pages) > len(toc_files())
+    assert reader.pages[0].extract_text().count("Not medical advice") == 1
+
+
+def test_one_top_level_bookmark_per_page_of_the_book_in_toc_order(printed):
+    copy, target, reader = printed
+    titles = []
+    for source in toc_files():
+        page = copy / source.relative_to(ROOT).with_suffix(".html")
+        heading = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("article h1")
+        for mark in heading.select(".headerlink"):
+            mark.decompose()
+        titles.append(" ".join(heading.get_text().split()))
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top == ["Cover"] + titles
+    assert any(isinstance(item, list) and item for item in reader.outline), "no headings nested under the pages"
+
+
+def test_the_front_pages_glued_numbers_are_in_the_pdf(printed):
+    copy, target, reader = printed
+    front = BeautifulSoup((copy / pdf.FRONT_PAGE).read_text(encoding="utf-8"), "html.parser")
+    glued = [" ".join(span.get_text().split()) for span in front.select("article span.pasted-text")]
+    assert len(glued) >= 5, "the front page glues fewer numbers than expected"
+    text = squeezed("".join(page.extract_text() for page in reader.pages[:12]))
+    missing = [g for g in glued if squeezed(g) not in text]
+    assert not missing, f"glued on the front page but not in the PDF: {missing}"
+
+
+def test_the_pdf_is_tagged_with_a_structure_tree_covering_every_page(printed):
+    copy, target, reader = printed
+    catalog = reader.root_object
+    assert catalog["/MarkInfo"]["/Marked"] is True or catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    tree = catalog["/StructTreeRoot"].get_object()
+    document = tree["/K"].get_object()
+    assert document["/S"] == "/Document" and len(document["/K"]) == len(toc_files()) + 1
+    keys = set(int(k) for k in tree["/ParentTree"].get_object()["/Nums"][::2])
+    pages_keys = [page.get("/StructParents") for page in reader.pages]
+    assert None not in pages_keys and set(pages_keys) <= keys and len(set(pages_keys)) == len(pages_keys)
+    assert catalog["/Lang"] == "en"
+    in_tree = {page.indirect_reference.idnum for page in reader.pages}
+    marked_on = set()
+
+    def walk(element):
+        element = element.get_object()
+        if "/Pg" in element:
+            marked_on.add(element.raw_get("/Pg").idnum)
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+                walk(kid)
+
+    walk(document)
+    assert marked_on <= in_tree, "structure elements point at pages outside the document"
+    assert len(marked_on) >= len(reader.pages) - 1, "pages with no tagged content"
+
+
+def test_no_code_toggle_is_printed(printed, built_book):
+    copy, target, reader = printed
+    assert "Show code cell source" in (built_book / "intro.html").read_text(encoding="utf-8")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Show code cell source" not in text and "Hide code cell source" not in text
+
+
+def test_the_front_page_links_to_the_pdf(printed):
+    copy, target, reader = printed
+    front = BeautifulSoup((copy / pdf.FRONT_PAGE).read_text(encoding="utf-8"), "html.parser")
+    links = front.select("p.print-edition a[href]")
+    assert len(links) == 1 and (copy / links[0]["href"]).resolve() == target.resolve()
+    assert f"{len(reader.pages)} A4 pages" in front.select_one("p.print-edition").get_text()
+
+
+def test_metadata_dates_are_the_commits(printed):
+    copy, target, reader = printed
+    info = pdf.edition()
+    stamp = info["committed"].strftime("D:%Y%m%d%H%M%S")
+    assert reader.metadata["/CreationDate"].startswith(stamp) and reader.metadata["/ModDate"].startswith(stamp)
+    assert info["commit"] in reader.pages[0].extract_text().replace("\n", "")
+
+
+def test_two_prints_give_the_same_bytes(built_book, browser, tmp_path):
+    copy = tmp_path / "html"
+    shutil.copytree(built_book, copy)
+    first = pdf.build_pdf(copy, pages=["intro.html"], browser=browser).read_bytes()
+    second = pdf.build_pdf(copy, pages=["intro.html"], browser=browser).read_bytes()
+    assert first == second
+
+
+def test_printing_a_page_that_reaches_off_site_fails(built_book, browser, tmp_path):
+    copy = tmp_path / "html"
+    shutil.copytree(built_book, copy)
+    front = copy / pdf.FRONT_PAGE
+    front.write_text(front.read_text(encoding="utf-8").replace(
+        "</body>", '<img src="https://example.org/tracker.png" alt=""></body>'), encoding="utf-8")
+    with pytest.raises(pdf.PrintError, match="example.org"):
+        pdf.build_pdf(copy, pages=["intro.html"], browser=browser)
