@@ -442,7 +442,9 @@ def pk_explorer_chart(profiles: pd.DataFrame, summaries: pd.DataFrame) -> alt.La
     reference = alt.Chart(pd.DataFrame({"relative": [1.0]})).mark_rule(strokeDash=[4, 4], color="#666").encode(y="relative:Q")
     note = alt.Chart(summaries).mark_text(align="left", baseline="top", dx=6, dy=6, fontSize=12, color="#222",
                                           lineBreak="\n").encode(
-        x=alt.value(0), y=alt.value(0), text="text:N").transform_filter(alt.datum.scenario == choice)
+        x=alt.value(0), y=alt.value(0), text="shown:N").transform_filter(alt.datum.scenario == choice).transform_calculate(
+        # The chosen half-life is named in the chart itself: a static drawing, or paper, shows which one it is.
+        shown="'Half-life from: ' + datum.scenario + '\\n' + datum.text")
     return alt.layer(reference, line, note).properties(
         width=TEXT_WIDTH - 90, height=300,
         title=alt.Title("Illustrative only: concentration under repeated twice-daily dosing",

@@ -38,8 +38,52 @@ class _RenderedChart:
         return self.bundle
 
 
-def glue_figure(key: str, chart) -> None:
-    """Glue a chart for placement with ``{glue:figure}`` (its caption is written in the prose).
+#: The column that holds bibliography keys (one, or several separated by ";").
+SOURCE_COLUMNS = ("source",)
+#: A source that is one of this book's own tables, not a publication: "table:screening".
+TABLE_SOURCE = "table:"
+
+
+def chart_sources(*drawn) -> list[str]:
+    """The sources of a chart, from what it draws: for each DataFrame, every bibliography key in
+    its source columns (:data:`SOURCE_COLUMNS`); a string is a key, or ``table:<name>`` for one
+    of the book's own tables (the chart draws the book's records or judgements). Sorted, unique."""
+    keys: set[str] = set()
+    for item in drawn:
+        if isinstance(item, str):
+            keys.add(item)
+            continue
+        columns = [c for c in SOURCE_COLUMNS if c in item.columns]
+        if not columns:
+            raise ValueError(f"a table drawn by a chart has no source column ({', '.join(SOURCE_COLUMNS)})")
+        for column in columns:
+            for cell in item[column].dropna():
+                keys.update(k.strip() for k in str(cell).split(";") if k.strip())
+    if not keys:
+        raise ValueError("a chart must name its sources")
+    return sorted(keys)
+
+
+def sources_markdown(sources: list[str]) -> str:
+    """The sentence a chart's caption ends with: the publications cited, the book's tables linked."""
+    from .tables import citation
+
+    keys = [s for s in sources if not s.startswith(TABLE_SOURCE)]
+    tables = [s[len(TABLE_SOURCE):] for s in sources if s.startswith(TABLE_SOURCE)]
+    parts = []
+    if keys:
+        parts.append(citation(";".join(keys)))
+    if tables:
+        parts.append("this review's own " + ", ".join(f"`{t}`" for t in tables)
+                     + (" table" if len(tables) == 1 else " tables") + " ({doc}`the data </chapters/data>`)")
+    return ("Source: " if len(sources) == 1 else "Sources: ") + "; ".join(parts) + "."
+
+
+def glue_figure(key: str, chart, *, sources: list[str]) -> None:
+    """Glue a chart for placement with ``{glue:figure}`` (its caption is written in the prose),
+    and its sources under ``<key>-sources`` for the caption (``{glue:md}``): paper and screen
+    readers get the sources that a screen's tooltips give. The sources also travel in the chart's
+    specification (``usermeta``), where the tests check them against the data drawn.
 
     IPython swallows an exception raised while rendering a chart and keeps only its text
     repr, so the chart is rendered here, once: its specification is built and validated
@@ -47,12 +91,15 @@ def glue_figure(key: str, chart) -> None:
     turned into the page's HTML by the active renderer (``evidence.charts.chart_html``).
     """
     import altair as alt
+    from IPython.display import Markdown
     from myst_nb import glue
 
-    bundle = alt.renderers.get()(chart.to_dict())
+    sources = chart_sources(*sources)
+    bundle = alt.renderers.get()(chart.properties(usermeta={"sources": sources}).to_dict())
     if "text/html" not in bundle:
         raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
     glue(key, _RenderedChart({"text/html": bundle["text/html"], "text/plain": f"<chart {key}>"}), display=False)
+    glue(f"{key}-sources", Markdown(sources_markdown(sources)), display=False)
 
 
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
