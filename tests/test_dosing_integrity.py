@@ -33,7 +33,7 @@ def _prose(built_book: Path, chapter: str) -> str:
     """The page's text as a reader sees it, without the (hidden) code of the cells."""
     page = _soup(built_book, chapter)
     main = page.find("main") or page
-    for cell in main.select(".cell_input"):
+    for cell in main.select(".cell_input, .evidence-chart, script"):  # code, and charts' own text
         cell.decompose()
     return " ".join(main.get_text(" ").split()).translate(str.maketrans("“”‘’", "\"\"''"))
 
@@ -45,14 +45,8 @@ def _shown(built_book: Path, chapter: str) -> dict[str, str]:
 
 
 def _chart_specs(built_book: Path, chapter: str) -> list[dict]:
-    """The Vega-Lite specifications embedded in a page (the argument of each embed call)."""
-    html = (built_book / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
-    decoder = json.JSONDecoder()
-    specs = []
-    for match in re.finditer(r"\}\)\((\{\"config\")", html):
-        spec, _ = decoder.raw_decode(html, match.start(1))
-        specs.append(spec)
-    return specs
+    """The Vega-Lite specifications of the page's charts (the JSON beside each chart)."""
+    return [json.loads(script.string) for script in _soup(built_book, chapter).select("script.evidence-chart-spec")]
 
 
 def _title(spec: dict) -> str:

@@ -122,8 +122,10 @@ def main() -> int:
     failed = [chapter for chapter, result in executed.items() if isinstance(result, str)]
     if executed:
         print(f"Executed {len(executed) - len(failed)} chapter(s) in {time.perf_counter() - started:.1f} s"
-              + (f"; {', '.join(failed)} failed and will be executed again by Sphinx, which reports the error"
+              + (f"; {len(failed)} failed and will be executed again by Sphinx, which reports the error:"
                  if failed else ""), flush=True)
+    for chapter in failed:
+        print(f"  {chapter}: {str(executed[chapter]).splitlines()[0]}", flush=True)
     returncode = sphinx.wait()
     if returncode != 0:
         return fail(f"jb build exited with status {returncode} (see the messages above)")

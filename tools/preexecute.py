@@ -30,8 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _CODE_CELL = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 #: Run in the kernel before each chapter, as a first cell that is removed again: an empty
-#: namespace, the chapter's folder, and the cell counter set so the chapter's first cell is 1.
-_FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({folder!r})\ndel _os\nget_ipython().execution_count = 0\n"
+#: namespace and the chapter's folder. (The cells are numbered afterwards, from 1, as a fresh
+#: kernel numbers them.)
+_FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({folder!r})\ndel _os\n"
 
 
 def chapter_sources() -> list[Path]:
@@ -49,6 +50,19 @@ def notebook_as_built(path: Path):
 
     text, _ = with_inputs_cell(path.read_text(encoding="utf-8"))
     return read_myst_markdown_notebook(text, add_source_map=True, path=str(path))
+
+
+def _number_from_one(notebook) -> None:
+    """Number the executed cells 1, 2, ... in order, as a fresh kernel does (a reused kernel's
+    counter goes on from the chapter before)."""
+    count = 0
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = count
 
 
 def _worker(tasks, results, timeout: int) -> None:
@@ -69,6 +83,7 @@ def _worker(tasks, results, timeout: int) -> None:
                 NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=False,
                                resources={"metadata": {"path": folder}}).execute()
                 del notebook.cells[0]
+                _number_from_one(notebook)
                 results.put((path, nbformat.writes(notebook), None, time.perf_counter() - started))
             except Exception as error:  # reported by Sphinx when it executes the chapter itself
                 results.put((path, None, f"{type(error).__name__}: {error}", time.perf_counter() - started))
