@@ -41,7 +41,28 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
     overview["first_date"] = first["date"]
     overview["first_date_text"] = first["text"]
     overview["first_date_label"] = first["label"]
+    overview["first_event_id"] = first["event_id"]
     return overview.reset_index()
+
+
+def study_map_sources(overview: pd.DataFrame, studies: pd.DataFrame, facts: pd.DataFrame,
+                      enrollment: pd.DataFrame, endpoints: pd.DataFrame, events: pd.DataFrame) -> list[pd.DataFrame]:
+    """The rows behind the study map (:func:`evidence.charts.study_map_chart`): for each study it
+    draws (those with a date), its own row, the design and ages it shows, its participant flow, its
+    primary endpoint and the event that dates it."""
+    drawn = overview[overview["first_date"].notna()]
+    ids = set(drawn["study_id"])
+    return [studies[studies["study_id"].isin(ids)],
+            facts[facts["study_id"].isin(ids) & facts["field"].isin(["design", "ages"])],
+            enrollment[enrollment["study_id"].isin(ids)], endpoints[endpoints["study_id"].isin(ids)],
+            events[events["event_id"].isin(set(drawn["first_event_id"]))]]
+
+
+def rate_sources(rates: pd.DataFrame, enrollment: pd.DataFrame) -> list[pd.DataFrame]:
+    """The rows behind response rates: the percentages, and the participant-flow rows whose
+    totals turn them into counts (:func:`response_rates`)."""
+    used = rates.dropna(subset=["stage"])[["study_id", "arm", "stage"]].drop_duplicates()
+    return [rates, enrollment.merge(used, on=["study_id", "arm", "stage"])]
 
 
 def dose_steps(doses: pd.DataFrame) -> pd.DataFrame:

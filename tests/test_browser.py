@@ -120,7 +120,7 @@ def test_pk_explorer_control_changes_the_drawn_curve(browser, book_server):
         tab.locator("#fig-pk-explorer .evidence-chart-live").wait_for(state="attached", timeout=20_000)
         chart.scroll_into_view_if_needed()  # sections off screen are not laid out until a reader comes near
         select = chart.locator("select")
-        options = select.locator("option").all_inner_texts()
+        options = [" ".join(t.split()) for t in select.locator("option").all_text_contents()]
         assert len(options) >= 5, options
 
         def drawn():
