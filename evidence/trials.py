@@ -48,13 +48,15 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
 def study_map_sources(overview: pd.DataFrame, studies: pd.DataFrame, facts: pd.DataFrame,
                       enrollment: pd.DataFrame, endpoints: pd.DataFrame, events: pd.DataFrame) -> list[pd.DataFrame]:
     """The rows behind the study map (:func:`evidence.charts.study_map_chart`): for each study it
-    draws (those with a date), its own row, the design and ages it shows, its participant flow, its
-    primary endpoint and the event that dates it."""
+    draws (those with a date), its own row, the design and ages it shows, the count it is sized by,
+    its primary endpoint and the event that dates it."""
     drawn = overview[overview["first_date"].notna()]
     ids = set(drawn["study_id"])
+    sizes = drawn[["study_id", "n_basis"]].dropna().rename(columns={"n_basis": "stage"})
     return [studies[studies["study_id"].isin(ids)],
             facts[facts["study_id"].isin(ids) & facts["field"].isin(["design", "ages"])],
-            enrollment[enrollment["study_id"].isin(ids)], endpoints[endpoints["study_id"].isin(ids)],
+            enrollment.merge(sizes, on=["study_id", "stage"]),  # the one count each study is sized by
+            endpoints[endpoints["study_id"].isin(ids)],
             events[events["event_id"].isin(set(drawn["first_event_id"]))]]
 
 
