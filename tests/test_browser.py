@@ -103,9 +103,15 @@ def test_chart_tooltips_name_the_source(browser, book_server):
         tab.locator("#fig-development-timeline .evidence-chart-live").wait_for(state="attached", timeout=20_000)
         chart.scroll_into_view_if_needed()
         mark = chart.locator("svg g.mark-symbol path").first
-        mark.hover(force=True)
+        mark.wait_for(state="visible", timeout=5_000)
         tooltip = tab.locator("#vg-tooltip-element")
-        tooltip.wait_for(state="visible", timeout=5_000)
+        for _ in range(3):  # a hover that lands before the section is laid out shows nothing: move and retry
+            mark.hover(force=True)
+            try:
+                tooltip.wait_for(state="visible", timeout=2_000)
+                break
+            except Exception:
+                tab.mouse.move(0, 0)
         text = tooltip.inner_text()
     finally:
         context.close()
