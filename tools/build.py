@@ -88,19 +88,21 @@ def main() -> int:
               f"Open the book: {HTML / 'index.html'}")
         return 0
 
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    os.environ.update(PYTHONPATH=env["PYTHONPATH"])  # the chapter kernels import the package
+    sys.path.insert(0, str(ROOT / "tools"))
+    from preexecute import Kernels, preexecute
+    from evidence.sphinxext import CHAPTERS_EXECUTED_ENV
+
+    kernels = Kernels(JOBS)  # started now: they warm up while the data are checked and Sphinx starts
     from evidence.data import DataError, validate_data
 
     try:
         validate_data()  # a pass is remembered, so the chapters' kernels do not validate again
     except DataError as error:
+        kernels.close()
         print(error, file=sys.stderr)
         return fail("the data did not validate (see above)")
-
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    os.environ.update(PYTHONPATH=env["PYTHONPATH"])  # the chapter kernels import the package
-    sys.path.insert(0, str(ROOT / "tools"))
-    from preexecute import preexecute
-    from evidence.sphinxext import CHAPTERS_EXECUTED_ENV
 
     command = [sys.executable, str(ROOT / "tools" / "jb_parallel.py"), str(JOBS), "build", str(ROOT),
                "--builder", "html", "-n", "-W", "--keep-going", "--quiet"]
@@ -116,7 +118,7 @@ def main() -> int:
     get_cache(str(BUILD / ".jupyter_cache")).db  # noqa: B018 (created once, before two processes use it)
     sphinx = subprocess.Popen(command, cwd=ROOT, env=dict(env, **{CHAPTERS_EXECUTED_ENV: str(executed_mark)}))
     try:
-        executed = preexecute(BUILD / ".jupyter_cache", jobs=JOBS)
+        executed = preexecute(BUILD / ".jupyter_cache", jobs=JOBS, kernels=kernels)
     finally:
         executed_mark.write_text("done\n")
     failed = [chapter for chapter, result in executed.items() if isinstance(result, str)]
