@@ -46,6 +46,11 @@ _NOTEBOOK_MARK = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 HASH_CELL_MARK = "# build inputs of this chapter (added at build time; not part of the chapter):"
 
 
+def code_cell_count(text: str) -> int:
+    """How many code cells a page's MyST source holds (0 for a page that is not a notebook)."""
+    return len(_NOTEBOOK_MARK.findall(text))
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 

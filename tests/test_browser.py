@@ -63,8 +63,7 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, b
         for index in range(charts.count()):
             assert charts.nth(index).locator(".error").count() == 0, f"{page}: chart {index} shows an error"
         tab.wait_for_timeout(200)  # let late console messages and requests arrive
-        transferred = sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0)
-                          for z in (r.sizes() for r in seen["finished"]))
+        transferred = pageweight.transferred_bytes(seen["finished"])
     finally:
         context.close()
     assert not seen["external"], f"{page}: requests left the book: {seen['external']}"

@@ -15,20 +15,20 @@ longest-processing-time-first rule): a free process always takes the next chapte
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from pathlib import Path
 
 import jupyter_book.sphinx
 
 ROOT = Path(__file__).resolve().parent.parent
-_CODE_CELL = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 
 
 def code_cells(docname: str) -> int:
     """How many code cells the page's source holds (0 for a page that is not a notebook)."""
+    from evidence.sphinxext import code_cell_count
+
     source = ROOT / f"{docname}.md"
-    return len(_CODE_CELL.findall(source.read_text(encoding="utf-8"))) if source.is_file() else 0
+    return code_cell_count(source.read_text(encoding="utf-8")) if source.is_file() else 0
 
 
 def longest_first_chunks(arguments, nproc, maxbatch=10):

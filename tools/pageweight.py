@@ -74,19 +74,7 @@ def measure_mobile(browser, base_url: str, page: str) -> dict:
     profile = MOBILE_PROFILE
     context = browser.new_context(viewport=profile["viewport"], is_mobile=True, has_touch=True,
                                   service_workers="block")
-    tab = context.new_page()
-    external, finished = [], []
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(base_url + "/") or url.startswith(("data:", "blob:")):
-            request_route.continue_()
-        else:
-            external.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    tab.on("requestfinished", lambda request: finished.append(request))
+    tab, external, finished = _watched_tab(context, base_url)
     context.add_init_script(_PAINT_WATCH)
     cdp = context.new_cdp_session(tab)
     cdp.send("Network.enable")
@@ -101,25 +89,16 @@ def measure_mobile(browser, base_url: str, page: str) -> dict:
                               timeout=30_000)
         tab.wait_for_timeout(500)  # late requests (scripts deferred past load, fonts) still count
         watch = tab.evaluate("() => window.__watch")
-        watch["nav"] = tab.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; return {responseEnd: n.responseEnd, domInteractive: n.domInteractive, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; }")
-        sizes = [r.sizes() for r in finished]
-        total = sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0) for z in sizes)
+        total = transferred_bytes(finished)
     finally:
         context.close()
     return {"page": page, "first_paint_ms": watch["firstPaint"], "charts": watch["charts"],
             "charts_drawn_ms": max(watch["chartsDrawn"], watch["firstPaint"]) if watch["charts"] else None,
-            "bytes": total, "external": external, "nav": watch["nav"]}
+            "bytes": total, "external": external}
 
 
 def measure_book_mobile(html_root: Path = HTML) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
-    with serve(html_root) as base_url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            return [measure_mobile(browser, base_url, page) for page in html_pages(html_root)]
-        finally:
-            browser.close()
+    return _measure_every_page(measure_mobile, html_root)
 
 
 def mobile_table(rows: list[dict]) -> str:
@@ -197,8 +176,42 @@ def serve(html_root: Path = HTML):
 def measure(browser, base_url: str, page: str) -> dict:
     """Open ``page`` in a fresh context (empty cache) and measure it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    tab, external, finished = _watched_tab(context, base_url)
+    try:
+        tab.goto(f"{base_url}/{page}", wait_until="load")
+        drawn = tab.evaluate(CHARTS_DRAWN)
+        tab.wait_for_timeout(300)  # late requests (fonts, the search index) still count
+        total = transferred_bytes(finished)
+        files = [HTML_ROOT_OF[base_url] / urlsplit(r.url).path.lstrip("/") for r in finished]
+        uncompressed = sum(f.stat().st_size for f in files if f.is_file())
+    finally:
+        context.close()
+    return {"page": page, "bytes": total, "uncompressed": uncompressed, "requests": len(finished), "external": external,
+            "charts": drawn["charts"] if drawn else None,
+            "charts_after_load_ms": drawn["after_load_ms"] if drawn else None}
+
+
+def measure_book(html_root: Path = HTML) -> list[dict]:
+    return _measure_every_page(measure, html_root)
+
+
+def _measure_every_page(measure_page, html_root: Path) -> list[dict]:
+    """``measure_page(browser, base_url, page)`` for every page of the book, served locally."""
+    from playwright.sync_api import sync_playwright
+
+    with serve(html_root) as base_url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return [measure_page(browser, base_url, page) for page in html_pages(html_root)]
+        finally:
+            browser.close()
+
+
+def _watched_tab(context, base_url: str):
+    """A tab of ``context`` whose requests outside the book are aborted and recorded; returns the
+    tab, the list of those addresses and the list of finished requests, both filled as it loads."""
     tab = context.new_page()
-    finished, external = [], []
+    external, finished = [], []
 
     def route(request_route):
         url = request_route.request.url
@@ -210,30 +223,12 @@ def measure(browser, base_url: str, page: str) -> dict:
 
     context.route("**/*", route)
     tab.on("requestfinished", lambda request: finished.append(request))
-    try:
-        tab.goto(f"{base_url}/{page}", wait_until="load")
-        drawn = tab.evaluate(CHARTS_DRAWN)
-        tab.wait_for_timeout(300)  # late requests (fonts, the search index) still count
-        sizes = [r.sizes() for r in finished]
-        total = sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0) for z in sizes)
-        files = [HTML_ROOT_OF[base_url] / urlsplit(r.url).path.lstrip("/") for r in finished]
-        uncompressed = sum(f.stat().st_size for f in files if f.is_file())
-    finally:
-        context.close()
-    return {"page": page, "bytes": total, "uncompressed": uncompressed, "requests": len(finished), "external": external,
-            "charts": drawn["charts"] if drawn else None,
-            "charts_after_load_ms": drawn["after_load_ms"] if drawn else None}
+    return tab, external, finished
 
 
-def measure_book(html_root: Path = HTML) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
-    with serve(html_root) as base_url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            return [measure(browser, base_url, page) for page in html_pages(html_root)]
-        finally:
-            browser.close()
+def transferred_bytes(finished) -> int:
+    """Bytes on the wire (bodies as sent, compressed or not, and headers) of finished requests."""
+    return sum(max(z["responseBodySize"], 0) + max(z["responseHeadersSize"], 0) for z in (r.sizes() for r in finished))
 
 
 def table(rows: list[dict]) -> str:

@@ -22,13 +22,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import re
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_CODE_CELL = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 #: Run in the kernel before each chapter, as a first cell that is removed again: an empty
 #: namespace and the chapter's folder. (The cells are numbered afterwards, from 1, as a fresh
 #: kernel numbers them.)
@@ -50,7 +48,9 @@ vl_convert.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/
 def chapter_sources() -> list[Path]:
     """Every page source that is a notebook (has code cells), the most code cells first."""
     pages = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]
-    counted = [(len(_CODE_CELL.findall(p.read_text(encoding="utf-8"))), p) for p in pages]
+    from evidence.sphinxext import code_cell_count
+
+    counted = [(code_cell_count(p.read_text(encoding="utf-8")), p) for p in pages]
     return [p for n, p in sorted(counted, key=lambda c: (-c[0], str(c[1]))) if n]
 
 
