@@ -201,7 +201,8 @@ def pytest_report_header(config):
 #: out whole files in this order, so the two long ones start at once on the two workers instead
 #: of one of them running alone at the end.
 LONGEST_FIRST = ("test_rebuilds.py", "test_pdf.py", "test_accessibility.py", "test_data_validation.py",
-                 "test_browser.py", "test_notebooks.py", "test_published.py", "test_phone.py")
+                 "test_browser.py", "test_notebooks.py", "test_mobile_budget.py", "test_page_styles.py",
+                 "test_published.py", "test_phone.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -68,9 +68,10 @@ _PAINT_WATCH = """(() => {
 })();"""
 
 
-def measure_mobile(browser, base_url: str, page: str) -> dict:
+def measure_mobile(browser, base_url: str, page: str, late_ms: int = 500) -> dict:
     """Open ``page`` cold (empty cache) as Lighthouse's mobile profile does and time it: first
-    contentful paint, every chart drawn (never before the first paint), bytes transferred."""
+    contentful paint, every chart drawn (never before the first paint), bytes transferred
+    (``late_ms`` after the charts were drawn, so that late requests count)."""
     profile = MOBILE_PROFILE
     context = browser.new_context(viewport=profile["viewport"], is_mobile=True, has_touch=True,
                                   service_workers="block")
@@ -87,7 +88,7 @@ def measure_mobile(browser, base_url: str, page: str) -> dict:
         tab.goto(f"{base_url}/{page}", wait_until="load", timeout=60_000)
         tab.wait_for_function("() => window.__watch.chartsDrawn !== null && window.__watch.firstPaint !== null",
                               timeout=30_000)
-        tab.wait_for_timeout(500)  # late requests (scripts deferred past load, fonts) still count
+        tab.wait_for_timeout(late_ms)  # late requests (scripts deferred past load, fonts) still count
         watch = tab.evaluate("() => window.__watch")
         total = transferred_bytes(finished)
     finally:
@@ -99,6 +100,16 @@ def measure_mobile(browser, base_url: str, page: str) -> dict:
 
 def measure_book_mobile(html_root: Path = HTML) -> list[dict]:
     return _measure_every_page(measure_mobile, html_root)
+
+
+def over_mobile_budget(row: dict) -> list[str]:
+    """What a mobile-profile measurement of a page exceeds, in words; empty when within budget."""
+    over = []
+    if row["first_paint_ms"] > FIRST_PAINT_BUDGET_MS:
+        over.append(f"first paint {row['first_paint_ms'] / 1000:.2f} s > {FIRST_PAINT_BUDGET_MS / 1000:g} s")
+    if row["charts"] and row["charts_drawn_ms"] > CHARTS_DRAWN_BUDGET_MOBILE_MS:
+        over.append(f"charts drawn {row['charts_drawn_ms'] / 1000:.2f} s > {CHARTS_DRAWN_BUDGET_MOBILE_MS / 1000:g} s")
+    return over
 
 
 def mobile_table(rows: list[dict]) -> str:
