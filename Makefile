@@ -34,8 +34,10 @@ $(STAMP): requirements.txt | $(PY)
 book: $(STAMP)
 	$(PY) tools/build.py
 
+# The suite on two workers, then the tests timed on an otherwise idle machine (marked "alone").
 test: book
 	$(PY) -m pytest
+	$(PY) -m pytest -m alone -n 0
 
 bench: $(STAMP)
 	$(PY) tools/bench.py

@@ -1,7 +1,40 @@
 """Run a chapter (a MyST-markdown notebook) outside the book build, in a fresh kernel."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+#: Run before a chapter's own cells when it is checked: every connection to anything but this
+#: machine is refused and recorded (the kernel's own channels are already open on loopback).
+NETWORK_GUARD = """
+import socket as _socket
+_network_attempts = []
+_connect = _socket.socket.connect
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family in (_socket.AF_INET, _socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+        _network_attempts.append(str(address))
+        raise OSError("network access refused during the tests: " + str(address))
+    return _connect(self, address)
+
+_socket.socket.connect = _guarded_connect
+"""
+
+#: Run after a chapter's own cells when it is checked: prints the tables it loaded and the
+#: connections the guard refused (read back by :func:`probe_result`).
+PROBE = ("import json as _json, evidence.data as _d\n"
+         "print('TABLES-LOADED:' + _json.dumps(_d.tables_loaded()))\n"
+         "print('NETWORK:' + _json.dumps(_network_attempts))")
+
+
+def probe_result(cell) -> dict | None:
+    """What the probe cell printed: {"tables_loaded": [...], "network": [...]}; None if it printed nothing."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and "TABLES-LOADED:" in output.get("text", ""):
+            lines = dict(line.split(":", 1) for line in output["text"].splitlines() if ":" in line)
+            return {"tables_loaded": json.loads(lines["TABLES-LOADED"]), "network": json.loads(lines["NETWORK"])}
+    return None
 
 
 def executed_notebook(path: Path, extra_code: tuple[str, ...] = (), timeout: int = 300,

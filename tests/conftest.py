@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -93,34 +94,12 @@ class ExecutedChapter:
     network: list = field(default_factory=list)
 
 
-#: Run before a chapter's own cells: every connection to anything but this machine is refused
-#: and recorded (the kernel's own channels to the test process are already open on loopback).
-NETWORK_GUARD = """
-import socket as _socket
-_network_attempts = []
-_connect = _socket.socket.connect
-
-def _guarded_connect(self, address):
-    host = address[0] if isinstance(address, tuple) else str(address)
-    if self.family in (_socket.AF_INET, _socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
-        _network_attempts.append(str(address))
-        raise OSError("network access refused during the tests: " + str(address))
-    return _connect(self, address)
-
-_socket.socket.connect = _guarded_connect
-"""
-
-
-def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
-    """Execute a MyST notebook in a fresh kernel and collect glue values, errors and stderr."""
-    from evidence.notebooks import executed_notebook
-
-    probe_code = ("import json as _json, evidence.data as _d\n"
-                  "print('TABLES-LOADED:' + _json.dumps(_d.tables_loaded()))\n"
-                  "print('NETWORK:' + _json.dumps(_network_attempts))")
-    nb = executed_notebook(path, extra_code=(probe_code,), timeout=timeout, prelude=(NETWORK_GUARD,))
-    probe = nb.cells[-1]
+def chapter_checks(path: Path, nb, probe: dict | None) -> ExecutedChapter:
+    """What the checks need of an executed chapter: errors, stderr, glued values, and what its
+    probe saw (the tables it loaded, the connections refused)."""
     result = ExecutedChapter(path=path, notebook=nb)
+    if probe is not None:
+        result.tables_loaded, result.network = probe["tables_loaded"], probe["network"]
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
@@ -128,12 +107,6 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
                 result.errors.append((index, output.get("ename"), output.get("evalue")))
             elif kind == "stream" and output.get("name") == "stderr":
                 result.stderr.append((index, output.get("text")))
-            elif kind == "stream" and cell is probe and "TABLES-LOADED:" in output.get("text", ""):
-                import json
-
-                lines = dict(line.split(":", 1) for line in output["text"].splitlines() if ":" in line)
-                result.tables_loaded = json.loads(lines["TABLES-LOADED"])
-                result.network = json.loads(lines["NETWORK"])
             meta = output.get("metadata", {}).get("scrapbook")
             if meta:  # glue(display=False) hides its data behind a mime prefix; strip it
                 prefix = meta.get("mime_prefix", "")
@@ -142,16 +115,77 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     return result
 
 
+def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
+    """Execute a MyST notebook in a fresh kernel, watched, and collect what the checks need."""
+    from evidence.notebooks import NETWORK_GUARD, PROBE, executed_notebook, probe_result
+
+    nb = executed_notebook(path, extra_code=(PROBE,), timeout=timeout, prelude=(NETWORK_GUARD,))
+    probe = nb.cells[-1]
+    return chapter_checks(path, nb, probe_result(probe) or {"tables_loaded": [], "network": []})
+
+
+def _clean_build_of_a_copy(folder: Path) -> Path:
+    """A copy of the project without _build/, built from scratch in ``folder`` with every chapter
+    in a fresh kernel of its own, watched (tools/preexecute.py); each chapter as executed there is
+    saved to ``folder/executed/`` before any test changes the copy. Returns the copy."""
+    import nbformat
+    import reproducible
+    from jupyter_cache import get_cache
+
+    copy = reproducible.copy_project(folder)
+    result = reproducible.run_build(copy, fresh_kernels=folder / "probes")
+    if result.returncode != 0:
+        raise RuntimeError(f"the clean build of a copy failed:\n{result.stderr}")
+    cache = get_cache(str(copy / "_build" / ".jupyter_cache"))
+    (folder / "executed").mkdir()
+    for record in cache.list_cache_records():
+        notebook = cache.get_cache_bundle(record.pk).nb
+        (folder / "executed" / f"{Path(record.uri).stem}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    return copy
+
+
 @pytest.fixture(scope="session")
-def executed_chapters() -> dict[str, ExecutedChapter]:
-    """Every chapter executed fresh, each in its own kernel, two at a time (two cores).
+def clean_build(tmp_path_factory) -> Path:
+    """The folder of the clean build of a copy (the copy in ``book/``, the chapters as executed in
+    ``executed/``, what their guard and probe saw in ``probes/``), built once per test run: the
+    two pytest-xdist workers share it (a lock; the first to ask builds it), as tests/test_rebuilds.py
+    and tests/test_notebooks.py both need it."""
+    import fcntl
 
-    Only tests/test_notebooks.py uses it: pytest-xdist runs a file's tests on one worker
-    (--dist loadfile), so each chapter runs once while the other worker runs the other files."""
-    from concurrent.futures import ThreadPoolExecutor
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    folder = shared / "clean-build"
+    with open(shared / "clean-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        failed = shared / "clean-build-failed.txt"
+        if failed.is_file():
+            pytest.fail(failed.read_text(encoding="utf-8"))
+        if not (folder / "executed").is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                _clean_build_of_a_copy(folder)
+            except RuntimeError as error:
+                failed.write_text(str(error), encoding="utf-8")
+                pytest.fail(str(error))
+    return folder
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((p.stem for p in CHAPTER_NOTEBOOKS), pool.map(execute_chapter, CHAPTER_NOTEBOOKS)))
+
+@pytest.fixture(scope="session")
+def executed_chapters(clean_build) -> dict[str, ExecutedChapter]:
+    """Every chapter as the clean build of a copy executed it, each in a fresh kernel of its own."""
+    import json
+
+    import nbformat
+
+    executed = {}
+    for path in CHAPTER_NOTEBOOKS:
+        notebook, probe = clean_build / "executed" / f"{path.stem}.ipynb", clean_build / "probes" / f"{path.stem}.json"
+        assert notebook.is_file(), f"{path.stem}: the clean build of a copy has no execution of it"
+        assert probe.is_file(), f"{path.stem}: the fresh kernel's probe wrote nothing"
+        executed[path.stem] = chapter_checks(path, nbformat.read(notebook, as_version=4),
+                                             json.loads(probe.read_text(encoding="utf-8")))
+    return executed
 
 
 @pytest.fixture(scope="session")
@@ -201,8 +235,9 @@ def pytest_report_header(config):
 #: out whole files in this order, so the two long ones start at once on the two workers instead
 #: of one of them running alone at the end.
 LONGEST_FIRST = ("test_rebuilds.py", "test_pdf.py", "test_accessibility.py", "test_data_validation.py",
-                 "test_browser.py", "test_notebooks.py", "test_mobile_budget.py", "test_page_styles.py",
+                 "test_browser.py", "test_notebooks.py", "test_page_styles.py",
                  "test_published.py", "test_phone.py")
+
 
 
 def pytest_collection_modifyitems(items):
@@ -211,3 +246,4 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the order within a file is kept
+

@@ -1,5 +1,10 @@
-"""Each chapter notebook, executed fresh in a kernel, produces no error and no stderr, and glues
-every key its prose uses with a sane value."""
+"""Each chapter notebook, executed fresh in a kernel of its own, produces no error and no stderr,
+glues every key its prose uses with a sane value, loads exactly the tables the build tracks and
+reaches no network.
+
+The executions are those of the clean build of a copy of the project (conftest.clean_build), which
+runs every chapter in a fresh kernel with a network guard before it and a probe after it; that
+build's HTML is compared byte for byte with the book's in tests/test_rebuilds.py."""
 from __future__ import annotations
 
 import re

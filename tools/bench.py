@@ -64,6 +64,8 @@ def main() -> int:
     print(f"  re-executed: {', '.join(rerun) or 'none'}; chapters that read identity.csv: {', '.join(readers)}")
     timed("rebuild after restoring the file", build)
     timed("test suite (pytest, two workers)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    timed("tests timed alone (pytest -m alone, one worker)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                                               "-m", "alone", "-n", "0"])
     from pageweight import (CHARTS_DRAWN_BUDGET_MOBILE_MS, FIRST_PAINT_BUDGET_MS, measure_book, measure_book_mobile,
                             mobile_table, over_mobile_budget, table as weight_table)
 

@@ -16,9 +16,18 @@ hidden cell of its inputs' hashes included), but faster:
 
 A chapter that fails here is not cached: Sphinx then executes it the usual way, in a fresh
 kernel, and reports its error as for any chapter.
+
+With ``BOOK_FRESH_KERNELS`` set to a folder (the tests' clean build of a copy sets it), every
+chapter runs instead in a kernel started for it alone, with a cell before its own that refuses and
+records any connection off this machine, and one after that prints the tables it loaded. Both
+cells are removed before the notebook is cached, and what they saw is written to
+``FOLDER/<chapter>.json``. The tests compare that build's HTML byte for byte with the book's, so
+a chapter that a reused kernel runs differently from a fresh one is caught there, and they check
+the fresh executions (errors, stderr, glue, the tables loaded, the network) from its cache.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue
@@ -27,6 +36,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Folder for what the fresh kernels' guard and probe saw; unset, chapters share warmed-up kernels.
+FRESH_KERNELS_ENV = "BOOK_FRESH_KERNELS"
 #: Run in the kernel before each chapter, as a first cell that is removed again: an empty
 #: namespace and the chapter's folder. (The cells are numbered afterwards, from 1, as a fresh
 #: kernel numbers them.)
@@ -78,31 +89,50 @@ def _number_from_one(notebook) -> None:
 
 
 def _worker(tasks, results, timeout: int) -> None:
-    """Run chapters from ``tasks`` in one kernel until a None arrives."""
+    """Run chapters from ``tasks`` until a None arrives: in one kernel, or each in its own (fresh)."""
     import nbformat
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    manager = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
-    run_sync(manager.start_kernel)(cwd=str(ROOT), env=dict(os.environ))
-    try:
+    from evidence.notebooks import NETWORK_GUARD, PROBE, probe_result
+
+    fresh = bool(os.environ.get(FRESH_KERNELS_ENV))
+
+    def started_kernel(folder: str):
+        manager = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
+        run_sync(manager.start_kernel)(cwd=folder, env=dict(os.environ))
+        return manager
+
+    shared = None
+    if not fresh:
+        shared = started_kernel(str(ROOT))
         warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)])
-        NotebookClient(warm, km=manager, timeout=timeout, allow_errors=True).execute()
+        NotebookClient(warm, km=shared, timeout=timeout, allow_errors=True).execute()
+    try:
         for path, text in iter(tasks.get, None):
             notebook = nbformat.reads(text, as_version=4)
             folder = str(Path(path).parent)
-            notebook.cells.insert(0, nbformat.v4.new_code_cell(_FRESH_START.format(folder=folder)))
+            first = NETWORK_GUARD if fresh else _FRESH_START.format(folder=folder)
+            notebook.cells.insert(0, nbformat.v4.new_code_cell(first))
+            if fresh:
+                notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
             started = time.perf_counter()
+            kernel = started_kernel(folder) if fresh else shared
             try:
-                NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=False,
+                NotebookClient(notebook, km=kernel, timeout=timeout, allow_errors=False,
                                resources={"metadata": {"path": folder}}).execute()
                 del notebook.cells[0]
+                probe = probe_result(notebook.cells.pop()) if fresh else None
                 _number_from_one(notebook)
-                results.put((path, nbformat.writes(notebook), None, time.perf_counter() - started))
+                results.put((path, nbformat.writes(notebook), None, time.perf_counter() - started, probe))
             except Exception as error:  # reported by Sphinx when it executes the chapter itself
-                results.put((path, None, f"{type(error).__name__}: {error}", time.perf_counter() - started))
+                results.put((path, None, f"{type(error).__name__}: {error}", time.perf_counter() - started, None))
+            finally:
+                if fresh:
+                    run_sync(kernel.shutdown_kernel)(now=True)
     finally:
-        run_sync(manager.shutdown_kernel)(now=True)
+        if shared is not None:
+            run_sync(shared.shutdown_kernel)(now=True)
 
 
 def _with_outputs(notebook, executed):
@@ -166,7 +196,7 @@ def preexecute(cache_path: Path, jobs: int = 2, timeout: int = 120, kernels: Ker
     for _ in pending:
         while True:
             try:
-                path, text, error, seconds = results.get(timeout=1)
+                path, text, error, seconds, probe = results.get(timeout=1)
                 break
             except queue.Empty:
                 if not any(w.is_alive() for w in workers):
@@ -177,6 +207,10 @@ def preexecute(cache_path: Path, jobs: int = 2, timeout: int = 120, kernels: Ker
                                                       data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
             outcome[name] = seconds
+            if probe is not None:
+                probes = Path(os.environ[FRESH_KERNELS_ENV])
+                probes.mkdir(parents=True, exist_ok=True)
+                (probes / f"{Path(path).stem}.json").write_text(json.dumps(probe, indent=1) + "\n", encoding="utf-8")
         else:
             outcome[name] = error
     kernels.close()

@@ -29,9 +29,16 @@ def copy_project(folder: Path, with_build: bool = False) -> Path:
     return copy
 
 
-def run_build(copy: Path) -> subprocess.CompletedProcess:
-    """`make book`'s build step, run in ``copy`` (its own package and data, not this tree's)."""
+def run_build(copy: Path, fresh_kernels: Path | None = None) -> subprocess.CompletedProcess:
+    """`make book`'s build step, run in ``copy`` (its own package and data, not this tree's).
+    ``fresh_kernels``: run every chapter in a kernel of its own, watched, and write what was seen
+    there (see tools/preexecute.py)."""
+    from preexecute import FRESH_KERNELS_ENV
+
     env = dict(os.environ, PYTHONPATH=str(copy))
+    env.pop(FRESH_KERNELS_ENV, None)
+    if fresh_kernels is not None:
+        env[FRESH_KERNELS_ENV] = str(fresh_kernels)
     env["BOOK_HISTORY"] = os.environ.get("BOOK_HISTORY") or str(ROOT)  # the copy has no .git: date pages from ours
     env.pop("EVIDENCE_DATA_DIR", None)
     return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
