@@ -94,12 +94,10 @@ class ExecutedChapter:
     network: list = field(default_factory=list)
 
 
-def chapter_checks(path: Path, nb, probe: dict | None) -> ExecutedChapter:
+def chapter_checks(path: Path, nb, probe: dict) -> ExecutedChapter:
     """What the checks need of an executed chapter: errors, stderr, glued values, and what its
     probe saw (the tables it loaded, the connections refused)."""
-    result = ExecutedChapter(path=path, notebook=nb)
-    if probe is not None:
-        result.tables_loaded, result.network = probe["tables_loaded"], probe["network"]
+    result = ExecutedChapter(path=path, notebook=nb, tables_loaded=probe["tables_loaded"], network=probe["network"])
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
@@ -120,8 +118,8 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     from evidence.notebooks import NETWORK_GUARD, PROBE, executed_notebook, probe_result
 
     nb = executed_notebook(path, extra_code=(PROBE,), timeout=timeout, prelude=(NETWORK_GUARD,))
-    probe = nb.cells[-1]
-    return chapter_checks(path, nb, probe_result(probe) or {"tables_loaded": [], "network": []})
+    # A chapter stopped by a timeout never reaches the probe: nothing loaded, nothing refused.
+    return chapter_checks(path, nb, probe_result(nb.cells[-1]) or {"tables_loaded": [], "network": []})
 
 
 def _clean_build_of_a_copy(folder: Path) -> Path:
