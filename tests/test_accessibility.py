@@ -30,8 +30,8 @@ def test_no_serious_or_critical_accessibility_violation(browser, book_server, ax
             pytest.fail(f"{page}: a chart did not draw; the page cannot be checked as readers see it")
         if tab.evaluate(pageweight.CHARTS_LIVE) is None:  # checked as it ends up: Vega's redrawn charts
             pytest.fail(f"{page}: Vega did not redraw every chart; the page cannot be checked as readers see it")
-        # axe-core fetches the page's stylesheets again to check them (resolving "@import" against
-        # the page): those requests are its own, so this visit does not watch the network.
+        # axe-core may fetch what the page refers to again to check it: those requests are its
+        # own, so this visit does not watch the network (tests/test_browser.py does).
         violations = [v for v in axe.run(tab).response["violations"] if v["impact"] in ("serious", "critical")]
     finally:
         context.close()

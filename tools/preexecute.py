@@ -104,11 +104,11 @@ def _worker(tasks, results, timeout: int) -> None:
         return manager
 
     shared = None
-    if not fresh:
-        shared = started_kernel(str(ROOT))
-        warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)])
-        NotebookClient(warm, km=shared, timeout=timeout, allow_errors=True).execute()
     try:
+        if not fresh:
+            shared = started_kernel(str(ROOT))
+            warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)])
+            NotebookClient(warm, km=shared, timeout=timeout, allow_errors=True).execute()
         for path, text in iter(tasks.get, None):
             notebook = nbformat.reads(text, as_version=4)
             folder = str(Path(path).parent)
