@@ -232,8 +232,8 @@ def pytest_report_header(config):
 #: Test files, longest first. With `--dist loadfile --no-loadscope-reorder` pytest-xdist hands
 #: out whole files in this order, so the two long ones start at once on the two workers instead
 #: of one of them running alone at the end.
-LONGEST_FIRST = ("test_rebuilds.py", "test_pdf.py", "test_accessibility.py", "test_data_validation.py",
-                 "test_browser.py", "test_notebooks.py", "test_page_styles.py",
+LONGEST_FIRST = ("test_rebuilds.py", "test_browser.py", "test_pdf.py", "test_data_validation.py",
+                 "test_notebooks.py", "test_page_styles.py",
                  "test_published.py", "test_phone.py")
 
 

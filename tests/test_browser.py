@@ -1,4 +1,9 @@
-"""Every page of the built book in headless Chromium: charts draw, nothing errors, nothing leaves."""
+"""Every page of the built book in headless Chromium: charts draw, nothing errors, nothing leaves,
+and axe-core finds no serious or critical accessibility violation.
+
+Each page is opened once for both checks (a page load and Vega's redraw cost about as much as
+the checks themselves): ``visit_once`` records what the checks need, and each check asserts on it.
+"""
 from __future__ import annotations
 
 import altair as alt
@@ -49,23 +54,59 @@ FIRST_LOAD_BUDGET_BYTES = 1_500_000
 CHARTS_DRAWN_BUDGET_MS = 1000
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, book_server, page):
-    """One visit per page: charts draw in time, nothing errors, nothing leaves the book, and the
-    first load fits the budget. (Accessibility is checked in test_accessibility.py.)"""
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture(scope="module")
+def visits(browser, book_server, axe):
+    """``visits(page)``: what one visit of the page saw, the first time it is asked for; kept for
+    the other checks of that page."""
+    seen_pages = {}
+
+    def visit_once(page: str) -> dict:
+        if page not in seen_pages:
+            seen_pages[page] = _watched_and_checked_visit(browser, book_server, axe, page)
+        return seen_pages[page]
+
+    return visit_once
+
+
+def _watched_and_checked_visit(browser, book_server, axe, page: str) -> dict:
+    """Open the page at desktop width, wait until every chart is drawn and Vega has redrawn it,
+    note chart errors and what the network and console saw; then run axe-core on the page as it
+    ends up. axe-core may fetch what the page refers to again to check it: those requests are its
+    own, so what the network saw is taken before axe runs."""
     context, tab, seen = visit(browser, book_server, page)
     try:
-        drawn = tab.evaluate(pageweight.CHARTS_DRAWN)
-        assert drawn is not None, f"{page}: a chart did not draw within 10 s"
-        live = tab.evaluate(pageweight.CHARTS_LIVE)
-        assert live is not None, f"{page}: Vega did not redraw every chart within 20 s"
+        seen["drawn"] = tab.evaluate(pageweight.CHARTS_DRAWN)
+        seen["live"] = tab.evaluate(pageweight.CHARTS_LIVE) if seen["drawn"] is not None else None
         charts = tab.locator("div[id^='altair-viz-']")
-        for index in range(charts.count()):
-            assert charts.nth(index).locator(".error").count() == 0, f"{page}: chart {index} shows an error"
+        seen["chart_errors"] = [index for index in range(charts.count())
+                                if charts.nth(index).locator(".error").count()]
         tab.wait_for_timeout(200)  # let late console messages and requests arrive
-        transferred = pageweight.transferred_bytes(seen["finished"])
+        seen["transferred"] = pageweight.transferred_bytes(seen["finished"])
+        seen = {key: list(value) if isinstance(value, list) else value for key, value in seen.items()}
+        seen["violations"] = None  # not checked: the page is not as readers see it
+        if seen["live"] is not None:
+            seen["violations"] = [v for v in axe.run(tab).response["violations"]
+                                  if v["impact"] in ("serious", "critical")]
     finally:
         context.close()
+    return seen
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_draws_every_chart_with_no_error_and_no_external_request(visits, page):
+    """Charts draw in time, nothing errors, nothing leaves the book, and the first load fits the budget."""
+    seen = visits(page)
+    drawn = seen["drawn"]
+    assert drawn is not None, f"{page}: a chart did not draw within 10 s"
+    assert seen["live"] is not None, f"{page}: Vega did not redraw every chart within 20 s"
+    assert not seen["chart_errors"], f"{page}: charts {seen['chart_errors']} show an error"
     assert not seen["external"], f"{page}: requests left the book: {seen['external']}"
     assert not seen["page_errors"], f"{page}: page errors: {seen['page_errors']}"
     assert not seen["http_errors"], f"{page}: HTTP errors: {seen['http_errors']}"
@@ -75,9 +116,21 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(browser, b
     has_charts = "altair-viz-" in (HTML / page).read_text(encoding="utf-8")
     assert has_charts == any("vega-bundle" in r.url for r in seen["finished"]), \
         f"{page}: the Vega bundle must load exactly on pages with charts"
+    transferred = seen["transferred"]
     assert transferred < FIRST_LOAD_BUDGET_BYTES, f"{page}: first load is {transferred / 1e6:.2f} MB"
     if drawn["charts"]:
         assert drawn["after_load_ms"] < CHARTS_DRAWN_BUDGET_MS, f"{page}: charts drawn {drawn['after_load_ms']:.0f} ms after load"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_serious_or_critical_accessibility_violation(visits, page):
+    """axe-core on the page as readers end up seeing it: after Vega has redrawn every chart."""
+    seen = visits(page)
+    if seen["drawn"] is None or seen["live"] is None:
+        pytest.fail(f"{page}: a chart was not drawn or not redrawn by Vega; the page cannot be checked as readers see it")
+    violations = seen["violations"]
+    assert not violations, f"{page}: accessibility violations: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
 
 
 def test_chart_pages_run_altairs_vega_lite_version(browser, book_server):

@@ -64,8 +64,10 @@ def main() -> int:
     print(f"  re-executed: {', '.join(rerun) or 'none'}; chapters that read identity.csv: {', '.join(readers)}")
     timed("rebuild after restoring the file", build)
     timed("test suite (pytest, two workers)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    alone_files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests").glob("test_*.py")
+                         if "mark.alone" in f.read_text(encoding="utf-8"))  # as `make test` collects them
     timed("tests timed alone (pytest -m alone, one worker)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                                               "-m", "alone", "-n", "0"])
+                                                               "-m", "alone", "-n", "0", *alone_files])
     from pageweight import (CHARTS_DRAWN_BUDGET_MOBILE_MS, FIRST_PAINT_BUDGET_MS, best_mobile_load, measure_book,
                             measure_book_mobile, mobile_table, over_mobile_budget, table as weight_table)
 
