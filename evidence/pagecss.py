@@ -187,34 +187,37 @@ def inline_page_styles(html_root: Path) -> list[str]:
     scripts: set[str] | None = None
     done = []
     for page in pages:
+        name = page.relative_to(html_root).as_posix()
+        folder = posixpath.dirname(name)
         text = page.read_text(encoding="utf-8")
         head_end = text.find("</head>")
-        links = [m for m in STYLESHEET_LINK.finditer(text, 0, head_end)]
+        links = list(STYLESHEET_LINK.finditer(text, 0, head_end))
         if not links:
             continue
         between = text[links[0].start():links[-1].end()]
         if len(between) != sum(len(m.group(0)) for m in links):
-            raise StylesheetError(f"{page.relative_to(html_root)}: its stylesheet links are not one run")
+            raise StylesheetError(f"{name}: its stylesheet links are not one run")
         if scripts is None:
             scripts = script_words(html_root)
         words = scripts | set(_WORD.findall(text))
-        up = posixpath.relpath(".", posixpath.dirname(page.relative_to(html_root).as_posix()) or ".")
+        up = posixpath.relpath(".", folder or ".")
         up = "" if up == "." else up + "/"
         css, sources = [], []
         for link in links:
-            href = (link.group(1) or link.group(2)).split("?", 1)[0].split("#", 1)[0]
-            css_path = posixpath.normpath(posixpath.join(posixpath.dirname(page.relative_to(html_root).as_posix()), href))
+            source = link.group(1) or link.group(2)
+            href = source.split("?", 1)[0].split("#", 1)[0]
+            css_path = posixpath.normpath(posixpath.join(folder, href))
             if css_path not in parsed:
                 try:
                     parsed[css_path] = parse_stylesheet(html_root, css_path)
                 except StylesheetError as error:
-                    raise StylesheetError(f"{page.relative_to(html_root)}: {error}") from None
+                    raise StylesheetError(f"{name}: {error}") from None
             css.append("".join(rule.used(words) for rule in parsed[css_path]))
-            sources.append(link.group(1) or link.group(2))
+            sources.append(source)
         style = "\n".join(css).replace(_ROOT_MARK, up)
         if "</style" in style.lower():
-            raise StylesheetError(f"{page.relative_to(html_root)}: a stylesheet holds '</style'")
+            raise StylesheetError(f"{name}: a stylesheet holds '</style'")
         style = f'<style data-stylesheets="{" ".join(sources)}">' + style + "</style>\n"
         page.write_text(text[:links[0].start()] + style + text[links[-1].end():], encoding="utf-8")
-        done.append(page.relative_to(html_root).as_posix())
+        done.append(name)
     return done

@@ -237,11 +237,9 @@ LONGEST_FIRST = ("test_rebuilds.py", "test_browser.py", "test_pdf.py", "test_dat
                  "test_published.py", "test_phone.py")
 
 
-
 def pytest_collection_modifyitems(items):
     def rank(item):
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the order within a file is kept
-
