@@ -371,6 +371,13 @@ def load_table(name: str) -> pd.DataFrame:
     return frame
 
 
+def load_tables(*names: str) -> dict[str, pd.DataFrame]:
+    """Several validated tables by name, as a dict (see :func:`load_table`). Name them literally,
+    ``load_tables("studies", "claims")``: the build reads the names from the chapter's text to
+    know which tables a chapter depends on."""
+    return {name: load_table(name) for name in names}
+
+
 def tables_loaded() -> list[str]:
     """Names of the tables this process has loaded, in order (used by the tests)."""
     return list(dict.fromkeys(_LOADED))

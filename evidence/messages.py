@@ -56,16 +56,17 @@ def trial_names(ids: list[str], studies: pd.DataFrame) -> list[str]:
             shown.append(parts["name"].iloc[0])
         else:
             stem = re.sub(r"\s+part\s*$", "", os.path.commonprefix(list(parts["name"])).strip())
-            shown.append(f"{stem} ({len(parts)} parts)")
-    return shown
+            shown.append(f"the {len(parts)} parts of {stem}")
+    return [name.split(" (")[0] for name in shown]
 
 
 def _outcome_clause(row: pd.Series, studies: pd.DataFrame) -> str:
+    """"Certainty: very low. Evidence: randomized, from SAGA; results known only from company statements."""
     names = trial_names(row["studies"].split(";"), studies)
-    parts = [f"{certainty_level(row['certainty'])} certainty", f"{row['design']} evidence from " + " and ".join(names)]
+    evidence = f"{row['design']}, from " + " and ".join(names)
     if row["source_kind"] == "company-statement":
-        parts.append("results known only from company statements")
-    return "; ".join(parts)
+        evidence += "; results known only from company statements"
+    return f"Certainty: {certainty_level(row['certainty'])}. Evidence: {evidence}."
 
 
 VERDICT_ORDER = ["supported", "partly-supported", "unsupported", "contradicted"]
@@ -78,11 +79,12 @@ def verdict_counts(claims: pd.DataFrame) -> str:
 
 
 def _claims_clause(claims: pd.DataFrame) -> str:
+    """"Of the 10 popular claims on safety: 0 supported, ... Certainty: very low for all."""
     level = _best(claims["certainty"])
     spread = "all" if claims["certainty"].map(certainty_level).eq(level).all() else "the best of them"
     topics = " or ".join(dict.fromkeys(claims["topic"]))
-    return (f"of the {count_phrase(len(claims), 'popular claim')} with the ledger's topic {topics}: {verdict_counts(claims)}; "
-            f"{level} certainty for {spread}")
+    return (f"Of the {count_phrase(len(claims), 'popular claim')} on {topics}: {verdict_counts(claims)}. "
+            f"Certainty: {level} for {spread}.")
 
 
 def key_messages(page: str, messages: pd.DataFrame, certainty: pd.DataFrame, claims: pd.DataFrame,
@@ -114,18 +116,18 @@ def key_messages(page: str, messages: pd.DataFrame, certainty: pd.DataFrame, cla
         else:
             raise ValueError(f"key message {row.message_id}: unknown kind {row.kind!r}")
         statement = informative_statement(level, row.subject, row.verb_base, row.verb_third, row.rest)
-        out.append(f"{statement[:-1]} ({clause}).")
+        out.append(f"{statement} {clause}")
     return out
 
 
 def key_messages_markdown(page: str, tables: dict[str, pd.DataFrame], search_log: pd.DataFrame) -> str:
     """The key messages as a MyST admonition, then when the sources were last searched."""
-    from .tables import escape_markdown
+    from .tables import escape_markdown, escape_with_terms
 
     lines = key_messages(page, tables["key_messages"], tables["certainty"], tables["claims"],
                          tables["studies"], tables["endpoints"])
     dated = pd.to_datetime(search_log["date"], format="%Y-%m-%d", errors="coerce").dropna()
     last = dated.max().strftime("%d %B %Y").lstrip("0") if len(dated) else "not recorded"
-    body = "\n".join(f"- {escape_markdown(line)}" for line in lines)
+    body = "\n".join(f"- {escape_with_terms(line)}" for line in lines)
     return (f":::{{admonition}} Key messages\n:class: tip\n\n{body}\n\n"
             f"How up to date is this evidence: the sources were last searched on {escape_markdown(last)}.\n:::\n")
