@@ -224,12 +224,11 @@ def certainty_rules_table() -> pd.DataFrame:
 
 def rules_markdown() -> str:
     """The decision tables as MyST pipe tables: certainty, then the verdicts allowed."""
-    from evidence.tables import escape_markdown
+    from evidence.tables import markdown_table
 
     def table(headers, rows):
-        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
-        lines += ["| " + " | ".join(escape_markdown(c) for c in r) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
+        frame = pd.DataFrame([list(r) for r in rows], columns=headers)
+        return markdown_table(frame, {h: h for h in headers})
 
     certainty = certainty_rules_table()
     names = {"effect": "what the drug does", "record": "a fact about a study, document or programme",

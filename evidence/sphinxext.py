@@ -41,9 +41,16 @@ from .data import ROOT
 VEGA_BUNDLE = "vendor/vega-bundle.js"
 #: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
 CHART_SCRIPT = "charts.js"
+#: Makes the header's menu buttons open the theme's drawers on a phone (see the file).
+MENU_SCRIPT = "menus.js"
+#: Shows a glossary term's definition in place when its link is tapped (see the file).
+TERM_SCRIPT = "terms.js"
 CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
 _LOAD_CALL = re.compile(r"""load_table\(\s*["']([A-Za-z0-9_\-]+)["']\s*\)""")
-_DYNAMIC_LOAD = re.compile(r"load_table\(\s*[^\"'\s)]")
+#: ``load_tables("a", "b", ...)``: several tables named literally in one call.
+_LOAD_MANY = re.compile(r"""load_tables\(((?:\s*["'][A-Za-z0-9_\-]+["']\s*,?)+)\s*\)""")
+_NAME = re.compile(r"""["']([A-Za-z0-9_\-]+)["']""")
+_DYNAMIC_LOAD = re.compile(r"load_tables?\(\s*[^\"'\s)]")
 _NOTEBOOK_MARK = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 HASH_CELL_MARK = "# build inputs of this chapter (added at build time; not part of the chapter):"
 
@@ -69,7 +76,8 @@ def chapter_inputs(source: str, data_dir: Path) -> list[Path]:
     if _DYNAMIC_LOAD.search(source):  # a table chosen at run time: depend on every table
         tables = list(resources)
     else:
-        tables = sorted(set(_LOAD_CALL.findall(source)))
+        tables = sorted(set(_LOAD_CALL.findall(source))
+                        | {name for call in _LOAD_MANY.findall(source) for name in _NAME.findall(call)})
     unknown = [t for t in tables if t not in resources]
     if unknown:
         raise ValueError(f"load_table names unknown table(s) {unknown}; tables: {sorted(resources)}")
@@ -96,9 +104,20 @@ def _on_source_read(app, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(path))
 
 
+#: What the book says of where it lives while ``html.baseurl`` in _config.yml is empty.
+NO_ADDRESS = "not yet published at a public address"
+
+
+def book_address(config) -> str:
+    """The book's public address, from the one setting ``html.baseurl`` (Sphinx's ``html_baseurl``)."""
+    return str(config.html_baseurl or "").strip() or NO_ADDRESS
+
+
 def _on_config_inited(app, config) -> None:
     config.html_js_files = [js for js in config.html_js_files
                             if (js[0] if isinstance(js, tuple) else js) not in (VEGA_BUNDLE, CHART_SCRIPT)]
+    # Pages say where the book lives with {{ book_address }}, read from the one setting.
+    config.myst_substitutions = {**config.myst_substitutions, "book_address": book_address(config)}
 
 
 #: docutils marks the bibliography as a list whose items are not list items (role
@@ -446,6 +465,73 @@ def _publish_executed_notebooks(app, exception) -> None:
         target.write_text(nbformat.writes(published_notebook(executed, cache_path)) + "\n", encoding="utf-8")
 
 
+#: The page that holds the glossary.
+GLOSSARY_PAGE = "chapters/glossary"
+#: The class of a link to a glossary term; its title is the term's definition (``_static/terms.js``
+#: shows it in place when the link is tapped).
+TERM_CLASS = "glossary-term"
+
+
+def glossary_definitions(app, env) -> dict[str, str]:
+    """Each glossary term's id and its definition as plain text, from the glossary page as it is
+    written (its glued facts in place)."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    if GLOSSARY_PAGE not in env.all_docs:
+        return {}
+    doctree = env.get_and_resolve_doctree(GLOSSARY_PAGE, app.builder)
+    found = {}
+    for glossary in doctree.findall(addnodes.glossary):
+        for item in glossary.findall(nodes.definition_list_item):
+            text = " ".join(item.next_node(nodes.definition).astext().split())
+            for term in item.findall(nodes.term):
+                for term_id in term["ids"]:
+                    found[term_id] = text
+    return found
+
+
+def _remember_glossary(app, env) -> list[str]:
+    """After reading: the glossary's definitions; when they changed, every page is written again,
+    so that every link to a term carries the definition the glossary now gives."""
+    if app.builder.format != "html":
+        return []
+    definitions = glossary_definitions(app, env)
+    changed = getattr(env, "book_glossary", None) != definitions
+    env.book_glossary = definitions
+    return sorted(env.all_docs) if changed else []
+
+
+def _define_terms_in_place(app, doctree, docname) -> None:
+    """Every link to a glossary term carries the term's definition as its title (a hover shows it,
+    and a tap shows it in place, by ``_static/terms.js``), and the class :data:`TERM_CLASS`."""
+    from docutils import nodes
+
+    definitions = getattr(app.env, "book_glossary", {})
+    for reference in doctree.findall(nodes.reference):
+        target = reference.get("refuri", "").rpartition("#")[2] if "refuri" in reference else reference.get("refid", "")
+        if target.startswith("term-") and target in definitions:
+            reference["reftitle"] = definitions[target]
+            reference["classes"].append(TERM_CLASS)
+
+
+def percent_search_language():
+    """English search that keeps a number and its percent sign together as one word, so that
+    searching for "80%" finds the pages that say "80%": Sphinx's search drops a query term made
+    of digits alone. Registered with Sphinx's public ``add_search_language``: the same rule splits
+    the pages (``_word_re``) and the reader's query (``js_splitter_code``)."""
+    from sphinx.search.en import SearchEnglish
+
+    class SearchEnglishWithPercents(SearchEnglish):
+        _word_re = re.compile(r"\d+(?:\.\d+)?%|\w+")
+        js_splitter_code = (
+            "function splitQuery(query) {\n"
+            "  return query.match(/\\d+(?:\\.\\d+)?%|[\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu) || [];\n"
+            "}\n")
+
+    return SearchEnglishWithPercents
+
+
 def _inline_page_styles(app, exception) -> None:
     if exception is None and app.builder.format == "html":
         from .pagecss import inline_page_styles
@@ -455,6 +541,11 @@ def _inline_page_styles(app, exception) -> None:
 
 def setup(app):
     _declare_parallel_safe(app)
+    app.add_search_language(percent_search_language())
+    app.add_js_file(MENU_SCRIPT, loading_method="defer")
+    app.add_js_file(TERM_SCRIPT, loading_method="defer")
+    app.connect("env-updated", _remember_glossary)
+    app.connect("doctree-resolved", _define_terms_in_place)
     app.connect("builder-inited", _create_execution_cache, priority=900)
     app.connect("env-before-read-docs", _wait_for_executed_chapters)
     _remember_plugin_lookups()

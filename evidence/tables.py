@@ -7,6 +7,7 @@ escaped, so nothing in a CSV can become markup, a role or raw HTML.
 """
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -29,6 +30,30 @@ def escape_markdown(value) -> str:
     return _ESCAPE.sub(r"\\\1", text)
 
 
+#: A glossary term marked in the book's own words (templates, key messages): ``[[placebo|Placebo]]``
+#: shows "placebo" and links to the glossary's "Placebo"; ``[[Placebo]]`` shows the term itself.
+TERM_MARK = re.compile(r"\[\[([^\[\]|`<>]+?)(?:\|([^\[\]|`<>]+?))?\]\]")
+
+
+def escape_with_terms(text: str) -> str:
+    """The book's own words as MyST: escaped as :func:`escape_markdown`, except that each
+    ``[[shown|Term]]`` becomes a link to the glossary's Term (a ``{term}`` role; the build fails on
+    a term the glossary lacks), which a reader can open in place."""
+    def piece(words: str) -> str:  # escaped, keeping a space at either end
+        return ((" " if words[:1].isspace() else "") + escape_markdown(words)
+                + (" " if words[-1:].isspace() and words.strip() else ""))
+
+    text = str(text)
+    parts, last = [], 0
+    for found in TERM_MARK.finditer(text):
+        parts.append(piece(text[last:found.start()]))
+        shown, term = found.group(1).strip(), (found.group(2) or found.group(1)).strip()
+        parts.append(f"{{term}}`{shown} <{term}>`")
+        last = found.end()
+    parts.append(piece(text[last:]))
+    return "".join(parts).strip()
+
+
 def citation(source_key: str) -> str:
     """A parenthetical citation role for a bibliography key, or for several keys separated by ';'
     (keys are validated identifiers)."""
@@ -37,24 +62,45 @@ def citation(source_key: str) -> str:
     return f"{{cite:p}}`{','.join(str(source_key).split(';'))}`"
 
 
+#: Tables with at least this many columns read as cards on a phone (``_static/book.css``).
+CARD_COLUMNS = 3
+
+
+def cell_label(header: str) -> str:
+    """The label a cell carries for a phone, where a wide table reads as one card per row: its
+    column's header, hidden on a wide screen and from screen readers (they have the header)."""
+    return f'<span class="cell-label" aria-hidden="true">{html.escape(header)}</span>'
+
+
 def markdown_table(frame: pd.DataFrame, columns: dict[str, str], *,
                    missing: str = "not reported in the sources reviewed", markup: tuple[str, ...] = ()) -> str:
     """A MyST pipe table of ``columns`` (name → header), every cell escaped; empty cells read
     ``missing`` (in italics). Columns named in ``markup`` hold MyST that the calling code built (a
-    citation or link role), not data, and are not escaped. The one way the book writes a table."""
+    citation or link role), not data, and are not escaped. A table of :data:`CARD_COLUMNS` or more
+    columns labels each cell with its header (:func:`cell_label`), so that on a phone each row
+    reads as a card with no column off the screen. The one way the book writes a table."""
     headers = list(columns.values())
+    labelled = len(headers) >= CARD_COLUMNS
     lines = ["| " + " | ".join(escape_markdown(h) for h in headers) + " |",
              "|" + "|".join(" --- " for _ in headers) + "|"]
     for _, row in frame.iterrows():
         cells = []
-        for col in columns:
+        for col, header in columns.items():
             value = row[col]
             if not isinstance(value, str) and pd.isna(value):
-                cells.append(f"*{escape_markdown(missing)}*")
+                cell = f"*{escape_markdown(missing)}*"
             else:
-                cells.append(str(value) if col in markup else escape_markdown(value))
+                cell = str(value) if col in markup else escape_markdown(value)
+            cells.append((cell_label(header) + cell) if labelled else cell)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def folded(summary: str, body: str) -> str:
+    """Markdown (a table, usually) folded under a line that says what it holds: the reader opens
+    it with a tap, and the page stays short on a phone. Print opens every fold (tools/pdf.py)."""
+    return (f'<details class="folded">\n<summary>{html.escape(summary)}</summary>\n\n'
+            f"{body.rstrip()}\n\n</details>\n")
 
 
 def cited_table(frame: pd.DataFrame, columns: dict[str, str], *, source: str = "source",

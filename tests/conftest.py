@@ -194,6 +194,17 @@ def built_book() -> Path:
     return HTML
 
 
+def cell_text(cell) -> str:
+    """A table cell's words as a reader of the table sees them: without the label it carries for
+    a phone (``.cell-label``, the column's header), single-spaced."""
+    import copy
+
+    cell = copy.copy(cell)
+    for label in cell.select(".cell-label"):
+        label.decompose()
+    return " ".join(cell.get_text(" ").split())
+
+
 def html_pages(html_root: Path) -> list[Path]:
     return sorted(p for p in html_root.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
 

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
-from conftest import ROOT, html_pages, text_glue_references
+from conftest import ROOT, cell_text, html_pages, text_glue_references
 from evidence.data import load_table
 
 
@@ -220,7 +220,7 @@ def test_adhd_trials_tables_show_every_design_fact_and_bias_judgement(built_book
 
 
 def _table_rows(page: Path) -> list[list[str]]:
-    return [[" ".join(td.get_text(" ").split()) for td in tr.select("td")] for tr in soup(page).select("table tr")]
+    return [[cell_text(td) for td in tr.select("td")] for tr in soup(page).select("table tr")]
 
 
 def test_mechanism_claims_appear_with_the_verdict_of_the_claims_table(built_book):

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, text_glue_references
+from conftest import ROOT, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.pharmacology import PER_ADMINISTRATION, PER_DAY, dose_ratio, dose_units
 
@@ -90,7 +90,7 @@ def test_the_dose_table_on_the_page_says_basis_frequency_and_derived(built_book)
     page = _soup(built_book, "dosing")
     tables = [t for t in page.select("table") if "Amount and how often" in t.get_text()]
     assert len(tables) == 1, "the table of every dose is not on the page"
-    rows = [[" ".join(td.get_text(" ").split()) for td in tr.select("td")] for tr in tables[0].select("tbody tr")]
+    rows = [[cell_text(td) for td in tr.select("td")] for tr in tables[0].select("tbody tr")]
     assert len(rows) == len(doses)
     for (_, dose), cells in zip(doses.iterrows(), rows):
         amount = cells[2]

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, text_glue_references
+from conftest import ROOT, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.grading import (EVIDENCE_ORDER, expected_grade, NOT_FASORACETAM, READ_ENOUGH, SOURCE_DESIGNS, TOPIC_CLASS,
                               VERDICT_SEPARATIONS, grading_problems, ledger_certainty, same_grade_problems,
@@ -184,7 +184,7 @@ def test_the_ledger_page_glues_the_counts_of_the_data(built_book):
     assert shown["claims_effect_supported"] == str(int(((cls == "effect") & (claims["verdict"] == "supported")).sum()))
     assert shown["claims_no_evidence"] == str(int((claims["evidence"] == "none").sum()))
     assert shown["claim_classes"] == str(len(set(TOPIC_CLASS.values())))
-    rows = {tr.select("td")[0].get_text().strip(): tr for tr in page.select("table tr") if tr.select("td")}
+    rows = {cell_text(tr.select("td")[0]): tr for tr in page.select("table tr") if tr.select("td")}
     for claim in claims.itertuples():
-        cells = [td.get_text(" ").strip() for td in rows[claim.claim_id].select("td")]
+        cells = [cell_text(td) for td in rows[claim.claim_id].select("td")]
         assert claim.verdict in cells and claim.certainty in cells and claim.topic in cells, claim.claim_id

@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, cell_text
 
 BIB = ROOT / "references.bib"
 
@@ -39,7 +39,7 @@ def page_table(page: BeautifulSoup, first_headers: list[str]) -> list[list[str]]
     for table in page.select("table"):
         headers = [th.get_text(" ", strip=True) for th in table.select("thead th")]
         if headers[: len(first_headers)] == first_headers:
-            return [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+            return [[cell_text(td) for td in tr.select("td")] for tr in table.select("tbody tr")]
     raise AssertionError(f"no table with headers {first_headers} on the methods page")
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, cell_text
 from evidence.data import load_table
 from evidence.versions import current_version
 
@@ -63,7 +63,7 @@ def test_whats_new_shows_every_version_and_correction(built_book):
     text = text_of(soup)
     current = current_version(load_table("versions"))
     assert f"version {current['version']} ({current['date']})" in text
-    rows = {" ".join(tr.find("td").get_text().split()) for tr in soup.select("tbody tr")}
+    rows = {cell_text(tr.find("td")) for tr in soup.select("tbody tr")}
     for correction in load_table("corrections")["correction_id"]:
         assert correction in rows, f"correction {correction} is not listed"
     for version in load_table("versions")["version"]:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, text_glue_references
+from conftest import ROOT, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.stats import printed_decimals, rounds_to_printed, two_proportion_p
 from evidence.trials import (CANDIDATE_STAGES, counts_from_p_values, flow_difference, nearest_scale_point,
@@ -219,7 +219,7 @@ def test_summary_of_findings_has_the_non_completion_row_with_the_flow_counts(bui
     assert len(row) == 1, "no harms or acceptability row in certainty.csv"
     stopped = {arm: (int(flow[("saga", arm, "not completed")]), int(flow[("saga", arm, "started")]))
                for arm in ("drug", "placebo")}
-    rows = [[" ".join(td.get_text(" ").split()) for td in tr.select("td")] for tr in _page(built_book).select("table tr")]
+    rows = [[cell_text(td) for td in tr.select("td")] for tr in _page(built_book).select("table tr")]
     sof = [r for r in rows if r and r[0] == " ".join(row.iloc[0]["outcome"].split())]
     assert len(sof) == 1, "the harms row is not in the summary of findings on the page"
     effect = sof[0][3]
