@@ -38,6 +38,11 @@ HTML = ROOT / "_build" / "html"
 BOOK_TITLE = "Fasoracetam: an executable evidence review"
 LICENCE = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 PDF_PREFIX = "fasoracetam-evidence-review-"
+#: The one-page summary (the short answer, key facts and outcome cards), printed on its own.
+SUMMARY_PREFIX = "fasoracetam-summary-"
+SUMMARY_PAGE = "chapters/summary.html"
+#: Opens every fold of a page before it is printed: paper has no taps.
+OPEN_FOLDS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 FRONT_PAGE = "intro.html"
 LINK_MARK = 'class="print-edition"'
 A4_MM = (210, 297)
@@ -169,6 +174,7 @@ def print_pages(browser, pages: list[str], info: dict, html_root: Path = HTML) -
                 if tab.evaluate(CHARTS_DRAWN) is None:
                     raise PrintError(f"{page}: the charts were not drawn within 10 s")
                 tab.evaluate("document.fonts.ready")
+                tab.evaluate(OPEN_FOLDS)
                 title = tab.evaluate(PAGE_TITLE)
                 if not title:
                     raise PrintError(f"{page}: no heading to name its bookmark")
@@ -419,15 +425,48 @@ def _add_outline(writer, reader, items, parent, start, Fit) -> None:
                                            parent=parent, fit=Fit.xyz(top=item.get("/Top")))
 
 
-def link_front_page(html_root: Path, name: str, pages: int, size: int, version: str) -> None:
-    """Add the link to the PDF to the built front page (only now: the PDF exists)."""
+def print_summary(browser, html_root: Path = HTML) -> tuple[bytes, list[str]]:
+    """The summary page printed on its own, as one A4 PDF with its own bookmarks and tags; and the
+    requests that tried to leave the book."""
+    external: list[str] = []
+    with serve(html_root) as base_url:
+        context = browser.new_context(service_workers="block", color_scheme="light")
+        try:
+            _guard(context, base_url, external)
+            tab = context.new_page()
+            tab.emulate_media(media="print")
+            tab.goto(f"{base_url}/{SUMMARY_PAGE}", wait_until="load")
+            tab.evaluate("document.fonts.ready")
+            tab.evaluate(OPEN_FOLDS)
+            data = tab.pdf(format="A4", prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+        finally:
+            context.close()
+    return data, external
+
+
+def summary_pdf_name(version: str) -> str:
+    return f"{SUMMARY_PREFIX}{version}.pdf"
+
+
+#: Where the front page's links to the PDFs go: at the end of its edition line.
+EDITION_BOX = '<div class="edition docutils container">'
+
+
+def link_front_page(html_root: Path, book: tuple[str, int, int], summary: tuple[str, int, int], version: str) -> None:
+    """Add the links to the PDFs to the built front page's edition line (only now: they exist).
+    ``book`` and ``summary`` are (file name, pages, bytes)."""
     front = html_root / FRONT_PAGE
-    text = front.read_text(encoding="utf-8")
-    text = _without_link(text)
-    link = (f'<p {LINK_MARK}><a href="{html.escape(name)}">The whole book as one PDF</a> '
-            f'(print edition of version {html.escape(version)}, {pages} A4 pages, {size / 1e6:.1f} MB).</p>\n')
-    heading_end = text.index("</h1>") + len("</h1>")
-    front.write_text(text[:heading_end] + "\n" + link + text[heading_end:], encoding="utf-8")
+    text = _without_link(front.read_text(encoding="utf-8"))
+    e = html.escape
+    link = (f'<p {LINK_MARK}>Print editions of version {e(version)}: '
+            f'<a href="{e(summary[0])}">the summary</a> ({summary[1]} A4 page{"s" if summary[1] != 1 else ""}, '
+            f'{summary[2] / 1e3:.0f} kB) and <a href="{e(book[0])}">the whole book</a> ({book[1]} A4 pages, '
+            f'{book[2] / 1e6:.1f} MB), as PDF.</p>\n')
+    box = text.find(EDITION_BOX)
+    if box < 0:
+        raise PrintError(f"{FRONT_PAGE} has no edition line to link the PDFs from")
+    end = text.index("</div>", box)
+    front.write_text(text[:end] + link + text[end:], encoding="utf-8")
 
 
 def _without_link(text: str) -> str:
@@ -438,7 +477,7 @@ def _without_link(text: str) -> str:
 
 
 def is_print_edition(path: Path) -> bool:
-    return path.suffix == ".pdf" and path.name.startswith(PDF_PREFIX)
+    return path.suffix == ".pdf" and path.name.startswith((PDF_PREFIX, SUMMARY_PREFIX))
 
 
 def same_but_print_link(a: Path, b: Path) -> bool:
@@ -476,12 +515,17 @@ def build_pdf(html_root: Path = HTML, pages: list[str] | None = None, browser=No
     for title, data in printed:
         heads += [(title, info["version"])] * len(PdfReader(io.BytesIO(data)).pages)
     data = merge([("Cover", cover)] + printed, print_overlay(browser, heads), info, paths=[None] + pages)
-    name = pdf_name(info["version"])
-    for old in html_root.glob(f"{PDF_PREFIX}*.pdf"):
+    summary, external = print_summary(browser, html_root)
+    if external:
+        raise PrintError("printing the summary tried to reach outside the book: " + ", ".join(sorted(set(external))))
+    name, summary_name = pdf_name(info["version"]), summary_pdf_name(info["version"])
+    for old in [*html_root.glob(f"{PDF_PREFIX}*.pdf"), *html_root.glob(f"{SUMMARY_PREFIX}*.pdf")]:
         old.unlink()
     target = html_root / name
     target.write_bytes(data)
-    link_front_page(html_root, name, len(heads), len(data), info["version"])
+    (html_root / summary_name).write_bytes(summary)
+    link_front_page(html_root, (name, len(heads), len(data)),
+                    (summary_name, len(PdfReader(io.BytesIO(summary)).pages), len(summary)), info["version"])
     return target
 
 
