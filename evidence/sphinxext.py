@@ -41,10 +41,9 @@ from .data import ROOT
 VEGA_BUNDLE = "vendor/vega-bundle.js"
 #: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
 CHART_SCRIPT = "charts.js"
-#: Makes the header's menu buttons open the theme's drawers on a phone (see the file).
-MENU_SCRIPT = "menus.js"
-#: Shows a glossary term's definition in place when its link is tapped (see the file).
-TERM_SCRIPT = "terms.js"
+#: Jupyter Book adds every script in _static/ to every page (deferred here, see ``_defer_scripts``);
+#: two of them serve the reader on every page: menus.js makes the header's menu buttons open the
+#: theme's drawers on a phone, terms.js shows a glossary term's definition in place when tapped.
 CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
 _LOAD_CALL = re.compile(r"""load_table\(\s*["']([A-Za-z0-9_\-]+)["']\s*\)""")
 #: ``load_tables("a", "b", ...)``: several tables named literally in one call.
@@ -542,8 +541,6 @@ def _inline_page_styles(app, exception) -> None:
 def setup(app):
     _declare_parallel_safe(app)
     app.add_search_language(percent_search_language())
-    app.add_js_file(MENU_SCRIPT, loading_method="defer")
-    app.add_js_file(TERM_SCRIPT, loading_method="defer")
     app.connect("env-updated", _remember_glossary)
     app.connect("doctree-resolved", _define_terms_in_place)
     app.connect("builder-inited", _create_execution_cache, priority=900)
