@@ -12,12 +12,18 @@ document.addEventListener("DOMContentLoaded", function () {
   var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr"));
   var selects = Array.prototype.slice.call(box.querySelectorAll("select[data-column]"));
   var status = box.querySelector("[data-role='status']");
+  // A cell's words without the label it carries for a phone (its column's header).
+  function cellText(cell) {
+    var label = cell.querySelector(".cell-label");
+    var text = cell.textContent;
+    return (label ? text.slice(text.indexOf(label.textContent) + label.textContent.length) : text).trim();
+  }
   function apply() {
     var shown = 0;
     rows.forEach(function (row) {
       var keep = selects.every(function (select) {
         var index = headers.indexOf(select.getAttribute("data-column"));
-        return !select.value || (index >= 0 && row.children[index].textContent.trim() === select.value);
+        return !select.value || (index >= 0 && cellText(row.children[index]) === select.value);
       });
       row.hidden = !keep;
       if (keep) { shown += 1; }

@@ -115,12 +115,41 @@ def test_no_code_toggle_is_printed(printed, page_texts, built_book):
     assert "Show code cell source" not in text and "Hide code cell source" not in text
 
 
-def test_the_front_page_links_to_the_pdf(printed):
+def test_the_front_page_links_to_both_pdfs_in_its_edition_line(printed):
     copy, target, reader = printed
     front = BeautifulSoup((copy / pdf.FRONT_PAGE).read_text(encoding="utf-8"), "html.parser")
-    links = front.select("p.print-edition a[href]")
-    assert len(links) == 1 and (copy / links[0]["href"]).resolve() == target.resolve()
-    assert f"{len(reader.pages)} A4 pages" in front.select_one("p.print-edition").get_text()
+    line = front.select_one("div.edition p.print-edition")
+    assert line is not None, "the PDFs are not linked from the front page's edition line"
+    links = {a.get_text(): (copy / a["href"]).resolve() for a in line.select("a[href]")}
+    assert links["the whole book"] == target.resolve()
+    assert links["the summary"].is_file() and links["the summary"].name.startswith(pdf.SUMMARY_PREFIX)
+    assert f"{len(reader.pages)} A4 pages" in line.get_text()
+
+
+def test_the_summary_is_one_sheet_with_the_plain_answer_version_and_address(printed):
+    """The summary to print or send: at most two A4 sides, with the plain answer, the key facts,
+    the outcome cards, the version and where the book lives."""
+    import pypdfium2
+
+    from evidence.data import load_table
+    from evidence.sphinxext import NO_ADDRESS
+    from evidence.versions import current_version
+
+    copy, target, reader = printed
+    version = str(current_version(load_table("versions"))["version"])
+    summary = copy / pdf.summary_pdf_name(version)
+    document = pypdfium2.PdfDocument(summary)
+    try:
+        text = squeezed(" ".join(page.get_textpage().get_text_range() for page in document))
+        sides = len(document)
+    finally:
+        document.close()
+    assert sides <= 2, f"the summary prints on {sides} A4 pages"
+    for words in ("Does it work for ADHD?", "Key facts", f"version {version} of the book", NO_ADDRESS,
+                  "Not medical advice"):
+        assert squeezed(words) in text, f"the summary PDF lacks {words!r}"
+    cards = len(load_table("certainty"))
+    assert text.count(squeezed("How sure:")) == cards
 
 
 def test_metadata_dates_are_the_commits(printed, page_texts):
