@@ -30,7 +30,7 @@ SOURCE_DESIGNS: dict[str, tuple[str, str]] = {
     "solidstate2017": ("in-vitro", "abstract: crystal forms"),
 }
 
-#: Sources about NB-001, whose identity with fasoracetam rests on an encyclopedia alone: they
+#: Sources about NB-001, which only an encyclopedia states is fasoracetam: they
 #: may not stand behind any claim about fasoracetam.
 NOT_FASORACETAM = frozenset({"ichgcp_nct05290493", "nobias2025", "nobias2024", "ctexchange_nct05290493"})
 

@@ -8,8 +8,8 @@ from .stats import zero_event_upper_bound
 
 #: The groups of people known to have been given fasoracetam, for the zero-event bound: study,
 #: arm, enrollment stage, and which participants that stage counts. The NB-001 trial in
-#: 22q11.2 deletion syndrome is not here: that NB-001 is fasoracetam rests on an encyclopedia
-#: alone, and a registry mirror names a different molecule.
+#: 22q11.2 deletion syndrome is not here: only an encyclopedia states that NB-001 is fasoracetam
+#: (the evidence either way is set out in the chapter on what fasoracetam is).
 EXPOSED_GROUPS = [
     ("great", "all", "enrolled", "single group: every enrolled participant was assigned the drug (actual enrollment)"),
     ("saga", "drug", "safety population", "the safety population of the drug arm (participant flow)"),

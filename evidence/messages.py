@@ -80,11 +80,16 @@ def verdict_counts(claims: pd.DataFrame) -> str:
 
 def _claims_clause(claims: pd.DataFrame) -> str:
     """"Of the 10 popular claims on safety: 0 supported, ... Certainty: very low for all."""
-    level = _best(claims["certainty"])
-    spread = "all" if claims["certainty"].map(certainty_level).eq(level).all() else "the best of them"
     topics = " or ".join(dict.fromkeys(claims["topic"]))
-    return (f"Of the {count_phrase(len(claims), 'popular claim')} on {topics}: {verdict_counts(claims)}. "
-            f"Certainty: {level} for {spread}.")
+    counted = f"Of the {count_phrase(len(claims), 'popular claim')} on {topics}: {verdict_counts(claims)}."
+    graded = claims[claims["evidence"] != "none"]
+    none = len(claims) - len(graded)
+    if graded.empty:  # GRADE rates a body of evidence; where there is none, the book says so
+        return f"{counted} No evidence was found for any of them."
+    level = _best(graded["certainty"])
+    spread = ("all" if none == 0 else f"the {len(graded)} with any evidence") \
+        if graded["certainty"].map(certainty_level).eq(level).all() else "the best of them"
+    return f"{counted} Certainty: {level} for {spread}" + (f"; no evidence found for {none}." if none else ".")
 
 
 def key_messages(page: str, messages: pd.DataFrame, certainty: pd.DataFrame, claims: pd.DataFrame,
@@ -104,6 +109,7 @@ def key_messages(page: str, messages: pd.DataFrame, certainty: pd.DataFrame, cla
             chosen = claims[claims["topic"].isin(targets)]
             if chosen.empty:
                 raise ValueError(f"key message {row.message_id}: no claim has topic {targets}")
+            with_evidence = chosen[chosen["evidence"] != "none"]
             if row.kind == "verdicts":
                 # Claims about records and gaps: the verdicts themselves, not a hedged effect.
                 counts = chosen["verdict"].value_counts()
@@ -112,7 +118,10 @@ def key_messages(page: str, messages: pd.DataFrame, certainty: pd.DataFrame, cla
                            f"support {n['supported']}, partly support {n['partly-supported']}, leave "
                            f"{n['unsupported']} unsupported and contradict {n['contradicted']}.")
                 continue
-            level, clause = _best(chosen["certainty"]), _claims_clause(chosen)
+            # The statement's certainty is the best of the claims that have any evidence; where none
+            # has any, GRADE has nothing to rate and the statement keeps its lowest word.
+            level = _best(with_evidence["certainty"]) if len(with_evidence) else "very low"
+            clause = _claims_clause(chosen)
         else:
             raise ValueError(f"key message {row.message_id}: unknown kind {row.kind!r}")
         statement = informative_statement(level, row.subject, row.verb_base, row.verb_third, row.rest)

@@ -161,12 +161,27 @@ def claim_id_cell(claim_id: str, *, anchor: bool) -> str:
     return f'<a class="claim-link" href="{LEDGER_PAGE}#{claim_id}">{claim_id}</a>'
 
 
+#: What the book shows for the certainty of a claim that nothing bears on. GRADE rates a body of
+#: evidence; where there is none, the ledger's fixed vocabulary keeps "very-low" in the data, and
+#: the book says so plainly instead (the claims chapter states this departure from GRADE).
+NO_EVIDENCE = "no evidence found"
+
+
+def certainty_shown(claims: pd.DataFrame) -> pd.Series:
+    """Each claim's certainty as the book shows it: the ledger's word, or :data:`NO_EVIDENCE`
+    where the claim's evidence is none."""
+    return pd.Series([NO_EVIDENCE if e == "none" else c for c, e in zip(claims["certainty"], claims["evidence"])],
+                     index=claims.index, dtype="string")
+
+
 def claims_ledger(claims: pd.DataFrame, columns: dict[str, str], markup: tuple[str, ...] = (),
                   *, anchors: bool = False) -> str:
     """A MyST pipe table of claims: ``columns`` (name → header) and a Source column (see
     :func:`claims_sources`). Columns in ``markup`` hold MyST built by the caller and are not escaped.
-    The ``claim_id`` column holds each claim's anchor (``anchors``, on the ledger) or a link to it."""
+    The ``claim_id`` column holds each claim's anchor (``anchors``, on the ledger) or a link to it;
+    the certainty column shows :func:`certainty_shown`."""
     shown = claims.assign(
+        certainty=certainty_shown(claims),
         claim_id=[claim_id_cell(c, anchor=anchors) for c in claims["claim_id"]],
         _source=[claims_sources(row) for _, row in claims.iterrows()])
     return markdown_table(shown, {**columns, "_source": "Source"}, missing="",

@@ -28,8 +28,10 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
     where only the end is known; a partial date at the start of the period it names), with
     ``first_date_label`` saying what that event is.
     """
+    own = ["study_id", "name", "drug_identity", "registry_id", "sponsor", "population"]
     wide = facts.pivot(index="study_id", columns="field", values="value")
-    overview = studies[["study_id", "name", "drug_identity", "registry_id", "sponsor", "population"]].set_index("study_id").join(wide)
+    wide = wide.drop(columns=[c for c in own if c in wide.columns])  # the study's own row says these
+    overview = studies[own].set_index("study_id").join(wide)
     overview = overview.join(study_size(enrollment).set_index("study_id"))
     overview = overview.join(endpoints.set_index("study_id")[["result"]].rename(columns={"result": "endpoint"}))
     overview["endpoint_label"] = overview["endpoint"].map(ENDPOINT_LABELS)
