@@ -107,3 +107,19 @@ def test_the_pages_show_not_reported_only_where_the_facts_have_nothing():
                         assert (study, field) not in known, \
                             f"{page}: {study} shows {header} as not reported, but study_facts.csv gives it"
     assert checked, "no 'not reported' cell was found to check: the tables have changed"
+
+
+# --- one label, one source -------------------------------------------------------------------------
+
+def test_every_citation_label_names_one_source(built_book):
+    """Two sources never print the same author-year label (1999a and 1999b, not 1999 twice)."""
+    import collections
+
+    targets = collections.defaultdict(set)
+    for page in HTML.rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for link in soup.select("span.bibtex-citation a[href*='bibliography.html#']"):
+            targets[" ".join(link.get_text().split())].add(link["href"].split("#", 1)[1])
+    assert targets, "no citation found in the built book"
+    shared = {label: sorted(ids) for label, ids in targets.items() if len(ids) > 1}
+    assert not shared, f"labels shared by several sources: {shared}"
