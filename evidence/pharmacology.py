@@ -248,7 +248,7 @@ def dose_comparison_texts(units: pd.DataFrame, study_names: dict[str, str]) -> d
         f"{top['label']}, {top['admin_high']:g} mg per administration × {int(top['times_high'])} times a day, derived"
         if top["day_derived"] else f"{top['label']}, as reported")
     texts["community_lowest_admin"] = _one(PER_ADMINISTRATION, community["admin_low"].min())
-    many_users = community[community["label"].str.contains("many users")].iloc[0]
+    many_users = community[community["label"].str.contains("many users", case=False)].iloc[0]
     texts["many_users"] = f"{many_users['admin_text']}, {many_users['frequency_text']}"
 
     texts["single_range"] = dose_range_text(singles["admin_low"].min(), singles["admin_high"].max(), PER_ADMINISTRATION)

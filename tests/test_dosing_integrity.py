@@ -157,7 +157,7 @@ def test_ratios_compare_like_units_only(built_book):
     for value, numerator, denominator, _unit in found:
         assert value == _two_figures(float(numerator) / float(denominator))
     doses = load_table("dose_reports")
-    many = doses[doses["label"].str.contains("many users")].iloc[0]
+    many = doses[doses["label"].str.contains("many users", case=False)].iloc[0]
     repeated = doses[doses["context"] == "trial repeated dose"]
     admin_rule = (float(repeated["mg_high"].max()), float(many["mg_high"]), "mg per administration")
     assert (f"{admin_rule[0]:g}", f"{admin_rule[1]:g}", admin_rule[2]) in [f[1:] for f in found]

@@ -123,3 +123,79 @@ def test_every_citation_label_names_one_source(built_book):
     assert targets, "no citation found in the built book"
     shared = {label: sorted(ids) for label, ids in targets.items() if len(ids) > 1}
     assert not shared, f"labels shared by several sources: {shared}"
+
+
+# --- every quotation is its source's own words -----------------------------------------------------
+
+#: Opening and closing marks of a quotation, curly (as the built pages set them) or straight (as a
+#: data cell or a chart's text may keep them). Single quotes are left out: they nest inside a
+#: quotation and double as apostrophes.
+QUOTATION = re.compile(r"“([^”]+)”|\"([^\"]{1,300})\"")
+#: A reference marker of a quoted page ([4]) may be left out of a quotation, as is usual.
+REFERENCE_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def words(text: str) -> str:
+    """Text compared as words: curly quotes and apostrophes made straight, spaces single."""
+    for curly, straight in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
+        text = text.replace(curly, straight)
+    return " ".join(text.split())
+
+
+def quotations_on_pages(html_root: Path) -> dict[str, set[str]]:
+    """Each phrase a reader sees between double quotation marks, with the pages that print it: the
+    article of every page, without its code, its scripts and the data behind its charts."""
+    found: dict[str, set[str]] = {}
+    for page in html_root.rglob("*.html"):
+        if "_static" in page.parts or page.name in ("search.html", "genindex.html"):
+            continue
+        article = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("article.bd-article")
+        if article is None:
+            continue
+        for hidden in article.select("script, style, div.cell_input"):
+            hidden.decompose()
+        text = " ".join(article.get_text(" ").split())
+        for match in QUOTATION.finditer(text):
+            found.setdefault(words(match.group(1) or match.group(2)), set()).add(page.relative_to(html_root).as_posix())
+    return found
+
+
+def test_every_quotation_is_a_row_of_the_quotations_table_and_every_row_is_printed(built_book):
+    """A phrase between quotation marks is a quotation: it has a row saying whose words they are;
+    and no row stands for a quotation the book no longer prints."""
+    printed = quotations_on_pages(built_book)
+    rows = {words(q): qid for qid, q in zip(*load_table("quotations")[["quotation_id", "quote"]].T.values)}
+    unrecorded = {q: sorted(pages) for q, pages in printed.items() if q not in rows}
+    assert not unrecorded, ("quotations with no row in data/quotations.csv (add the passage they were "
+                            f"read in, or drop the quotation marks): {unrecorded}")
+    stale = sorted(f"{qid} {q!r}" for q, qid in rows.items() if q not in printed)
+    assert not stale, f"data/quotations.csv: rows for quotations no page prints: {stale}"
+
+
+def test_every_quotation_is_word_for_word_in_its_passage():
+    """The quoted words stand in the passage recorded for them, word for word and letter case
+    included; the book's former wording stands in the correction that records it."""
+    quotations = load_table("quotations")
+    corrections = load_table("corrections").set_index("correction_id")
+    for row in quotations.itertuples():
+        where = f"data/quotations.csv, {row.quotation_id}"
+        assert isinstance(row.source, str) != isinstance(row.correction_id, str), \
+            f"{where}: give either the source quoted or the correction that records the book's former wording"
+        passage = REFERENCE_MARKER.sub("", row.passage)
+        assert words(row.quote) in words(passage), f"{where}: {row.quote!r} is not in its passage"
+        if isinstance(row.correction_id, str):
+            assert words(row.passage) == words(corrections.loc[row.correction_id, "was"]), \
+                f"{where}: the passage is not what correction {row.correction_id} says the book printed"
+
+
+@pytest.mark.skipif(not POPULAR.is_dir(), reason="the stored popular pages are not beside this checkout")
+def test_a_quotation_of_a_popular_page_is_in_the_stored_page():
+    """For the two pages under review the stored copies are at hand: the passage is read there."""
+    quotations = load_table("quotations")
+    checked = 0
+    for row in quotations[quotations["source"].isin(POPULAR_FILES)].itertuples():
+        text = words((POPULAR / POPULAR_FILES[row.source]).read_text(encoding="utf-8"))
+        assert words(row.passage) in text, f"data/quotations.csv, {row.quotation_id}: the passage is not in {row.source}'s stored page"
+        assert POPULAR_FILES[row.source] in row.where_read, f"data/quotations.csv, {row.quotation_id}: where_read names another file"
+        checked += 1
+    assert checked, "no quotation of a popular page was found to check"
