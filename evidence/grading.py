@@ -13,26 +13,18 @@ import pandas as pd
 
 # --- what a source can show -----------------------------------------------------------------
 
-#: The design of what a peer-reviewed paper or registry record reports, read where the
-#: evidence brief says (abstract, registry design fields). A company statement and a tertiary
-#: page carry their own kind, whatever design they describe; a regulator's document carries none
-#: (the claims vocabulary has no word for it).
-SOURCE_DESIGNS: dict[str, tuple[str, str]] = {
-    "elia2018": ("human-uncontrolled", "abstract: open-label, single-blind placebo week, no parallel placebo arm"),
-    "ctgov_nct02286817": ("human-uncontrolled", "registry: non-randomized, single group"),
-    "ctgov_nct02777931": ("human-controlled", "registry: randomized, parallel, double-blind, placebo"),
-    "crick_nct02777931": ("human-controlled", "registry mirror of NCT02777931"),
-    "medpath_nct03006367": ("human-uncontrolled", "registry mirror: open-label single ascending dose"),
-    "medpath_nct02811211": ("human-uncontrolled", "registry mirror: non-interventional genotype study"),
-    "ogasawara1999": ("animal", "abstract: rats"),
-    "mukai1999a": ("animal", "abstract: rats, dogs and monkeys"),
-    "mukai1999b": ("animal", "abstract: rats"),
-    "solidstate2017": ("in-vitro", "abstract: crystal forms"),
-}
+#: What a source can show is data: ``data/sources.csv`` gives, for each peer-reviewed paper or
+#: registry record on fasoracetam, the design of what it reports (column ``design``, read where
+#: ``design_basis`` says), and names the sources about NB-001 (column ``drug``), which may not
+#: stand behind any claim about fasoracetam. A company statement and a tertiary page carry their
+#: own kind, whatever design they describe; a regulator's document carries none (the claims
+#: vocabulary has no word for it).
 
-#: Sources about NB-001, which only an encyclopedia states is fasoracetam: they
-#: may not stand behind any claim about fasoracetam.
-NOT_FASORACETAM = frozenset({"ichgcp_nct05290493", "nobias2025", "nobias2024", "ctexchange_nct05290493"})
+
+def nb001_sources(sources: pd.DataFrame) -> set[str]:
+    """The sources about NB-001, whose identity with fasoracetam is uncertain."""
+    return set(sources.loc[sources["drug"] == "NB-001", "source"])
+
 
 #: How much of a source must have been read for it to carry its kind. A source known by its
 #: title or a citation shows that a paper exists and what it is called, nothing more.
@@ -142,10 +134,11 @@ def source_evidence_kind(key: str, sources: pd.DataFrame) -> str:
         return "none"
     if row["source_kind"] in ("company-statement", "tertiary"):
         return row["source_kind"]
-    if key not in SOURCE_DESIGNS:
-        raise ValueError(f"data/sources.csv: source {key!r} ({row['source_kind']}) has no design in "
-                         "evidence.grading.SOURCE_DESIGNS; add what it reports (human, animal, in-vitro)")
-    return SOURCE_DESIGNS[key][0]
+    if not isinstance(row["design"], str):
+        raise ValueError(f"data/sources.csv, source {key!r} ({row['source_kind']}), column design: empty; "
+                         "give the design of what it reports (human-controlled, human-uncontrolled, animal, "
+                         "in-vitro) and, in design_basis, where it was read")
+    return row["design"]
 
 
 @dataclass(frozen=True)
@@ -191,10 +184,11 @@ def grading_problems(claims: pd.DataFrame, sources: pd.DataFrame, sof: pd.DataFr
     """Every place where the ledger differs from the decision tables, as 'data/claims.csv row N
     (Cxx), column: ...' messages."""
     problems = []
+    nb001 = nb001_sources(sources)
     for i, claim in enumerate(claims.to_dict("records"), start=2):
         where = f"data/claims.csv row {i} ({claim['claim_id']})"
         used = set(split_keys(claim["basis"])) | set(split_keys(claim.get("checked")))
-        for key in sorted(used & NOT_FASORACETAM):
+        for key in sorted(used & nb001):
             problems.append(f"{where}, column basis/checked: {key} is about NB-001, not a fasoracetam source")
         try:
             grade = expected_grade(claim, sources, sof)

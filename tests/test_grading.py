@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, cell_text, text_glue_references
 from evidence.data import load_table
-from evidence.grading import (EVIDENCE_ORDER, expected_grade, NOT_FASORACETAM, READ_ENOUGH, SOURCE_DESIGNS, TOPIC_CLASS,
+from evidence.grading import (EVIDENCE_ORDER, expected_grade, READ_ENOUGH, TOPIC_CLASS,
                               VERDICT_SEPARATIONS, grading_problems, ledger_certainty, same_grade_problems,
                               split_keys)
 
@@ -56,7 +56,7 @@ def evidence_from_basis(basis, sources) -> str:
         kind = rows.loc[key, "source_kind"]
         if kind == "regulator":  # the claims vocabulary has no word for a regulator's document
             continue
-        kinds.append(kind if kind in ("company-statement", "tertiary") else SOURCE_DESIGNS[key][0])
+        kinds.append(kind if kind in ("company-statement", "tertiary") else rows.loc[key, "design"])
     return min(kinds, key=EVIDENCE_ORDER.index) if kinds else "none"
 
 
@@ -65,7 +65,8 @@ def test_the_evidence_kind_follows_the_kinds_of_the_basis(tables):
     for claim in claims.itertuples():
         assert claim.evidence == evidence_from_basis(claim.basis, sources), claim.claim_id
         used = set(split_keys(claim.basis)) | set(split_keys(claim.checked))
-        assert not used & NOT_FASORACETAM, f"{claim.claim_id} rests on NB-001 sources {used & NOT_FASORACETAM}"
+        nb001 = used & set(sources.loc[sources["drug"] == "NB-001", "source"])
+        assert not nb001, f"{claim.claim_id} rests on NB-001 sources {nb001}"
         only_company = [k for k in split_keys(claim.basis)
                         if sources.set_index("source").loc[k, "read"] in READ_ENOUGH]
         kinds = set(sources.set_index("source").loc[only_company, "source_kind"]) if only_company else set()
@@ -166,7 +167,7 @@ def test_the_count_of_papers_claim_is_judged_on_the_count(tables):
     titled = [k for k in split_keys(claim["checked"]) if rows.loc[k, "source_kind"] == "peer-reviewed"
               and rows.loc[k, "read"] not in READ_ENOUGH]
     assert len(readable) == stated and titled and claim["verdict"] == "partly-supported"
-    all_papers = set(rows.index[(rows["source_kind"] == "peer-reviewed") & rows["on_the_drug"]])
+    all_papers = set(rows.index[(rows["source_kind"] == "peer-reviewed") & (rows["drug"] == "fasoracetam")])
     assert set(readable) | set(titled) == all_papers, "C39's sources are not the book's papers on the molecule"
 
 
@@ -189,3 +190,16 @@ def test_the_ledger_page_glues_the_counts_of_the_data(built_book):
         cells = [cell_text(td) for td in rows[claim.claim_id].select("td")]
         shown = "no evidence found" if claim.evidence == "none" else claim.certainty
         assert claim.verdict in cells and shown in cells and claim.topic in cells, claim.claim_id
+
+
+def test_every_source_on_fasoracetam_that_can_carry_a_design_has_one(tables):
+    """A paper or registry record on fasoracetam, read enough to carry evidence, says in the data
+    what design it reports; no other source does (its kind is its own, or it carries none)."""
+    _, sources, _ = tables
+    can_carry = (sources["source_kind"].isin(["peer-reviewed", "registry"]) & sources["read"].isin(READ_ENOUGH)
+                 & (sources["drug"] == "fasoracetam"))
+    missing = sorted(sources.loc[can_carry & sources["design"].isna(), "source"])
+    assert not missing, f"data/sources.csv, column design: empty for {missing}"
+    stray = sorted(sources.loc[~can_carry & sources["design"].notna(), "source"])
+    assert not stray, f"data/sources.csv, column design: given for sources that carry no design: {stray}"
+    assert (sources["design"].isna() == sources["design_basis"].isna()).all(), "a design without its basis, or the reverse"
