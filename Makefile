@@ -16,7 +16,7 @@ help:
 	@echo "make test   run the whole test suite (builds the book first if needed)"
 	@echo "make bench  time a clean build, rebuilds, the test suite; page weight per page"
 	@echo "make reproducible  build twice from clean copies and compare the HTML byte for byte"
-	@echo "make unpinned      build and test against the newest releases (reports, never gates)"
+	@echo "make unpinned      build and test against the newest releases (not gating; fails saying what broke)"
 	@echo "make lab    install JupyterLab into .venv and open the chapters as notebooks"
 	@echo "make clean  remove the built book and the execution cache"
 
