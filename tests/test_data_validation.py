@@ -226,3 +226,12 @@ def test_the_front_page_bottom_line_still_holds():
     assert (human_pk["source_kind"] == "tertiary").all(), "a primary human PK figure: revise intro.md and dosing.md"
     great = load_table("study_facts").query("study_id == 'great' and field == 'design'")["value"].iloc[0]
     assert "open-label" in great
+
+
+def test_every_table_and_field_is_described():
+    """A newcomer reads what a column holds in the data package, not in the code."""
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    bare = [r["name"] for r in package["resources"] if not r.get("description", "").strip()]
+    bare += [f'{r["name"]}.{f["name"]}' for r in package["resources"] for f in r["schema"]["fields"]
+             if not f.get("description", "").strip()]
+    assert not bare, f"data/datapackage.json: no description for {bare}"
