@@ -6,6 +6,7 @@ table removes the old pages. (An edited value reaching the page is in test_rebui
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
