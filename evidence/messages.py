@@ -14,6 +14,7 @@ import os
 import re
 
 from .glue import count_phrase
+from .tables import NO_EVIDENCE, certainty_shown
 
 #: GRADE's certainty levels, spelled as the summary of findings and the ledger spell them.
 LEVELS = ["high", "moderate", "low", "very low"]
@@ -82,7 +83,7 @@ def _claims_clause(claims: pd.DataFrame) -> str:
     """"Of the 10 popular claims on safety: 0 supported, ... Certainty: very low for all."""
     topics = " or ".join(dict.fromkeys(claims["topic"]))
     counted = f"Of the {count_phrase(len(claims), 'popular claim')} on {topics}: {verdict_counts(claims)}."
-    graded = claims[claims["evidence"] != "none"]
+    graded = claims[certainty_shown(claims) != NO_EVIDENCE]
     none = len(claims) - len(graded)
     if graded.empty:  # GRADE rates a body of evidence; where there is none, the book says so
         return f"{counted} No evidence was found for any of them."

@@ -25,7 +25,7 @@ from .trials import flow_difference
 #: The tables the plain layer reads; a chapter passes them in, loaded by name.
 PLAIN_TABLES = ("plain_language", "studies", "study_facts", "enrollment", "endpoints", "outcomes", "doses",
                 "dose_reports", "certainty", "claims", "identity", "events", "versions", "search_log",
-                "side_effects", "mechanisms", "scales", "names", "pk", "sources")
+                "side_effects", "mechanisms", "scales", "names", "pk", "sources", "screening")
 
 #: GRADE's certainty in a reader's words: how sure one can be.
 HOW_SURE = {"high": "quite sure", "moderate": "fairly sure", "low": "not very sure", "very low": "very unsure"}
@@ -36,6 +36,7 @@ SOURCE_WORDS = {"peer-reviewed": "a journal article", "registry": "a trial regis
                 "company-statement": "the company's own statements", "regulator": "a regulator",
                 "tertiary": "an encyclopedia or website"}
 _AGES = re.compile(r"(\d+)\s*[–-]\s*(\d+)\s*years")
+_AGES_OPEN = re.compile(r"(\d+)\s*years and older")
 _FIELD = re.compile(r"\{([a-z_0-9]+)\}")
 
 
@@ -43,11 +44,17 @@ class PlainLanguageError(ValueError):
     """A template of data/plain_language.csv cannot be written from the data."""
 
 
-def _ages(text: str, where: str) -> tuple[int, int]:
+def _ages(text: str, where: str) -> tuple[int, int | None]:
+    """The youngest and oldest age of a study's participants; the oldest is None where the sources
+    give only a youngest age ("6 years and older")."""
     found = _AGES.match(str(text))
-    if not found:
-        raise PlainLanguageError(f"{where}: the ages {text!r} do not start with a range such as '12–17 years'")
-    return int(found.group(1)), int(found.group(2))
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    open_ended = _AGES_OPEN.match(str(text))
+    if open_ended:
+        return int(open_ended.group(1)), None
+    raise PlainLanguageError(f"{where}: the ages {text!r} do not start with a range such as '12–17 years' "
+                             "or a youngest age such as '6 years and older'")
 
 
 def _number_word(n: int) -> str:
@@ -129,6 +136,12 @@ def _main_goal(t, f) -> None:
     f["placebo_results_from"] = " and ".join(SOURCE_WORDS[k] for k in sorted(set(randomized["result_source_kind"])))
     f["trials"] = counts["trials"]
     f["randomized_participants"] = counts["randomized_participants"]
+    posted = facts[(facts["field"] == "results_availability") & facts["study_id"].isin(
+        studies.loc[studies["trial"].isin(randomized["trial"]), "study_id"])
+        & facts["value"].str.contains("results posted in the registry")]
+    f["unread_primary_results"] = (
+        f"{_and([short_name(names[s], part=False) for s in posted['study_id']])}'s results, posted on a trial "
+        "registry, could not be read") if len(posted) else "no trial posted results on a registry that we found"
     primary = t["certainty"].set_index("outcome_key").loc["adhd_rs_change", "studies"].split(";")
     primary_results = endpoints.set_index("study_id").loc[primary, "result"]
     f["primary_comparisons"] = len(primary)
@@ -196,7 +209,7 @@ def _who_and_how_long(t, f) -> None:
     aged = _trials_in_children(t)
     ages = facts[(facts["field"] == "ages") & facts["study_id"].isin(aged)]
     spans = [_ages(v, f"study_facts.csv, study {s}, field ages") for s, v in zip(ages["study_id"], ages["value"])]
-    f["age_low"], f["age_high"] = min(a for a, _ in spans), max(b for _, b in spans)
+    f["age_low"], f["age_high"] = min(a for a, _ in spans), max(b for _, b in spans if b is not None)
     weeks, longest = longest_dosing(t["doses"], names)
     f["longest_weeks"], f["longest_study"] = weeks, longest
     f["longest_treatment"] = f"{weeks} weeks at most in the trial schedules we could read"
@@ -207,19 +220,33 @@ def _who_and_how_long(t, f) -> None:
 
 @facts_from("studies", "study_facts")
 def _sponsors(t, f) -> None:
-    """Who the registry records and company statements name as sponsor of the trials in children."""
-    studies = t["studies"]
+    """Who the registry records name as sponsor of the trials in children, and which trials only the
+    company's own statements say it ran."""
+    studies, facts = t["studies"], t["study_facts"]
     child_trials = studies[studies["study_id"].isin(_trials_in_children(t))]
-    by_trial = child_trials.groupby("trial", sort=False)["sponsor"].agg(
-        lambda s: s.dropna().iloc[0] if s.notna().any() else None)
-    f["sponsored_trials"] = int(by_trial.notna().sum())
+    registry_named = facts[(facts["field"] == "sponsor") & (facts["source_kind"] == "registry")
+                           & facts["study_id"].isin(child_trials["study_id"])]
+    by_trial = child_trials.groupby("trial", sort=False)["study_id"].agg(list)
+    named = {trial for trial, ids in by_trial.items() if set(ids) & set(registry_named["study_id"])}
+    f["sponsored_trials"] = len(named)
     f["child_trials"] = len(by_trial)
-    f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in by_trial.dropna())))
+    f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in registry_named["value"])))
+    others = [t2 for t2 in by_trial.index if t2 not in named]
+    names = _study_names(t)
+    if others:
+        unnamed = child_trials[child_trials["trial"].isin(others)]
+        if unnamed["sponsor"].isna().any():
+            raise PlainLanguageError("studies.csv: a trial in children has no sponsor from any source")
+        f["other_sponsored"] = (f"by its own statements, it also ran "
+                                + _and([short_name(names[ids[0]], part=False) for ids in by_trial[others]]))
+    else:
+        f["other_sponsored"] = "no other trial in children is known"
 
 
-@facts_from("dose_reports")
+@facts_from("dose_reports", "studies", "study_facts")
 def _doses(t, f) -> None:
-    """The doses the trials gave and the websites suggest (per dose and per day, never mixed)."""
+    """The doses the trials gave and the websites suggest (per dose and per day, never mixed), and
+    to whom the repeated doses were given."""
     reports = t["dose_reports"]
     repeated = reports[(reports["context"] == "trial repeated dose") & (reports["species"] == "human")]
     times = set(repeated["times_low"].dropna().astype(int)) | set(repeated["times_high"].dropna().astype(int))
@@ -230,13 +257,43 @@ def _doses(t, f) -> None:
     f["dose_low"] = f"{int(repeated['mg_low'].min()):d} mg"
     f["dose_high"] = f"{int(repeated['mg_high'].max()):d} mg"
     f["dose_day_high"] = f"{int(repeated['mg_high'].max()) * per_day:d} mg"  # derived: per dose × times a day
+    facts = t["study_facts"]
+    ages = facts[(facts["field"] == "ages") & facts["study_id"].isin(repeated["study_id"])]
+    spans = [_ages(v, f"study_facts.csv, study {s}, field ages") for s, v in zip(ages["study_id"], ages["value"])]
+    if len(set(repeated["study_id"])) != len(ages):
+        raise PlainLanguageError("study_facts.csv: a study with repeated doses has no ages")
+    if any(b is None for _, b in spans):
+        raise PlainLanguageError("study_facts.csv: a study with repeated doses gives no oldest age")
+    f["repeated_age_low"], f["repeated_age_high"] = min(a for a, _ in spans), max(b for _, b in spans)
     singles = reports[(reports["context"] == "trial single dose") & (reports["species"] == "human")]
+    f["single_dose_low"] = f"{int(singles['mg_low'].min()):d} mg"
     f["single_dose_high"] = f"{int(singles['mg_high'].max()):d} mg"
-    community = reports[reports["context"] == "community"]
-    daily = community[community["per"] == "day"]
-    f["website_day_low"] = f"{int(daily['mg_low'].min()):d}"
-    f["website_day_high"] = f"{int(daily['mg_high'].max()):d} mg"
+    children = t["studies"][t["studies"]["study_id"].isin(_trials_in_children(t))]
+    dosed = set(reports["study_id"].dropna())
+    undosed = [trial for trial, ids in children.groupby("trial", sort=False)["study_id"] if not set(ids) & dosed]
+    names = _study_names(t)
+    f["trials_without_doses"] = ("the doses given in "
+                                 + _and([short_name(names[children.loc[children["trial"] == trial, "study_id"].iloc[0]],
+                                                    part=False) for trial in undosed])
+                                 + " are not reported in the sources we read") if undosed else \
+        "every trial's doses are reported"
+    community = reports[reports["context"] == "community"].copy()
+    # a dose per administration with its times a day gives a dose per day: derived, and said so
+    per_admin = community[(community["per"] == "administration") & community["times_high"].notna()]
+    day_low = community.loc[community["per"] == "day", "mg_low"].min()
+    candidates = [(float(r.mg_high) * int(r.times_high), f"{int(r.mg_high)} mg {_times_words(int(r.times_high))}")
+                  for r in per_admin.itertuples()]
+    candidates += [(float(v), "") for v in community.loc[community["per"] == "day", "mg_high"]]
+    top, rule = max(candidates, key=lambda c: c[0])
+    f["website_day_low"] = f"{int(day_low):d}"
+    f["website_day_high"] = f"{int(top):d} mg"
+    f["website_day_rule"] = (f"the top figure is our sum, {rule}" if rule
+                             else "both figures as the pages give them")
     f["website_doses_cited"] = "cite no study" if community["source_kind"].eq("tertiary").all() else "cite a study"
+
+
+def _times_words(n: int) -> str:
+    return {1: "once a day", 2: "twice a day", 3: "three times a day"}.get(n, f"{n} times a day")
 
 
 @facts_from("identity", "events", "names")
@@ -289,15 +346,34 @@ def _claims(t, f) -> None:
     f["c15_found"] = ("no trial report we found says so" if c15["verdict"] in ("unsupported", "contradicted")
                       else "a source reviewed says so")
     f["c15_figure"] = _percent_in(c15["claim"], "claims.csv, claim C15")
+    f["c15_page"] = POPULAR_PAGE_WORDS[c15["source"]]
     people = {"human-controlled", "human-uncontrolled"}
     f["tolerance_found"] = ("a study in people reports on it" if by_id.loc["C29", "evidence"] in people
                             else "no study of tolerance in people was found")
     memory_mood = claims[claims["claim_id"].isin(["C08", "C09", "C11"])]
     f["memory_mood_found"] = ("a study in people reports on memory or mood" if memory_mood["evidence"].isin(people).any()
-                              else "no study in people has tested it for memory, learning or mood")
+                              else "no study in people that we could read measured memory, learning or mood")
     mech_claims = claims[claims["topic"] == "mechanism"]
     f["mechanism_claims"] = len(mech_claims)
     f["mechanism_claims_no_study"] = int((mech_claims["evidence"] == "none").sum())
+
+
+@facts_from("studies", "study_facts", "endpoints")
+def _dementia_trials(t, f) -> None:
+    """The trials in people on memory and thinking: the dementia programme, as its one source tells it."""
+    studies, facts, endpoints = t["studies"], t["study_facts"], t["endpoints"]
+    adults = studies[(studies["drug_identity"] == "fasoracetam") & studies["population"].str.contains("dementia")]
+    if adults.empty:
+        f["dementia_trials"], f["dementia_fate"] = "no trial in people on memory and thinking was found", ""
+        return
+    study = adults.iloc[0]
+    phase = facts[(facts["study_id"] == study["study_id"]) & (facts["field"] == "phase")]["value"]
+    fate = endpoints[endpoints["study_id"] == study["study_id"]]["note"]
+    if phase.empty or fate.empty or not isinstance(fate.iloc[0], str):
+        raise PlainLanguageError(f"study_facts.csv/endpoints.csv: the {study['study_id']} programme needs a phase "
+                                 "and a note saying what became of it")
+    f["dementia_trials"] = f"{study['population']} took it in trials {phase.iloc[0]}"
+    f["dementia_fate"] = fate.iloc[0].split(";")[0].strip()
 
 
 @facts_from("mechanisms")
@@ -312,12 +388,19 @@ def _mechanisms(t, f) -> None:
     f["memory_species"] = _and([PLURAL.get(s, s) for s in sorted(memory["species"].dropna().unique())]) or "no species"
 
 
-@facts_from("side_effects")
+@facts_from("side_effects", "studies")
 def _side_effects(t, f) -> None:
     effects = t["side_effects"]
     trial_reports = effects[effects["side"] == "trial report"]
-    f["side_effect_counts"] = ("no trial has published a count of side effects" if not trial_reports["counts_reported"].any()
-                               else "some trial reports give counts of side effects")
+    f["side_effect_counts"] = ("we could read no trial's count of side effects" if not trial_reports["counts_reported"].any()
+                               else "some trial reports we read give counts of side effects")
+    ours = set(t["studies"].loc[t["studies"]["drug_identity"] == "fasoracetam", "study_id"])
+    unread = effects[(effects["side"] == "registry results, unread") & effects["study_id"].isin(ours)]
+    names = dict(zip(t["studies"]["study_id"], t["studies"]["name"]))
+    f["unread_side_effect_results"] = (
+        f"{_and([short_name(names[s], part=False) for s in unread['study_id']])}'s results, posted on a trial "
+        "registry, probably include them, but we could not read them") if len(unread) else \
+        "no trial's posted results were left unread"
     said = effects.loc[effects["side"] == "popular source", "evidence"]
     uncited = said.str.contains(r"no (?:study|source) cited|about missing data", na=False)
     f["website_side_effect_sources"] = "none cites a study" if uncited.all() else "some cite a study"
@@ -342,13 +425,16 @@ def _half_life(t, f) -> None:
                             else "a study in people measured how long it lasts in the body")
 
 
-@facts_from("sources")
+@facts_from("sources", "screening")
 def _what_was_read(t, f) -> None:
+    """How much of the journal papers used as evidence could be read (as the methods count them)."""
     read = t["sources"]
-    papers = read[read["source_kind"] == "peer-reviewed"]
+    roles = read.merge(t["screening"], on="source", how="left")
+    papers = roles[(roles["role"] == "evidence") & (roles["source_kind"] == "peer-reviewed")]
     f["sources_total"] = len(read)
+    f["papers_used"] = len(papers)
     full = int((papers["read"] == "full-text").sum())
-    f["papers_full_text"] = "no" if full == 0 else str(full)
+    f["papers_full_text"] = "none" if full == 0 else str(full)
     f["papers_abstract"] = int((papers["read"] == "abstract").sum())
     f["papers_title_only"] = int(papers["read"].isin(["title-only", "citation-only"]).sum())
 
@@ -356,12 +442,18 @@ def _what_was_read(t, f) -> None:
 @facts_from("versions", "search_log")
 def _currency(t, f) -> None:
     """The book's version and how recent its search is."""
-    current = t["versions"].iloc[-1]
+    from .versions import current_version
+
+    current = current_version(t["versions"])
     f["version"] = current["version"]
     f["version_date"] = _long_date(current["date"])
     log = pd.to_datetime(t["search_log"]["date"], format="%Y-%m-%d", errors="coerce").dropna()
     f["last_search"] = _long_date(log.max().date().isoformat()) if len(log) else "not recorded"
 
+
+#: The two popular pages under review, as a sentence names them.
+POPULAR_PAGE_WORDS = {"000_8b66c840dd7ba171.txt": "a nootropic review website",
+                      "002_c4ee06ce380dd884.txt": "a nootropic comparison website"}
 
 #: Species as a sentence names them.
 PLURAL = {"rat": "rats", "dog": "dogs", "monkey": "monkeys", "mouse": "mice", "human": "people"}
@@ -564,11 +656,17 @@ def in_whom(study_ids: list[str], t: dict[str, pd.DataFrame], *, how_long: bool 
         who = "young people" if min(low) >= 12 else "children and teenagers"
         enrolled = size[size["study_id"].isin(ids) & (size["arm"] == "all") & (size["stage"] == "enrolled")]["n"]
         count = f"{int(enrolled.sum())} " if len(enrolled) == len(ids) else ""
+        on_drug = size[size["study_id"].isin(ids) & (size["arm"] == "drug") & (size["stage"] == "started")]["n"]
         selection = facts[(facts["study_id"].isin(ids)) & (facts["field"] == "genotype_selection")]["value"]
         chosen = ["no" if str(v).startswith("no ") else "yes" for v in selection]
         genes = ("chosen for gene variants" if chosen and set(chosen) == {"yes"} else
                  "in parts with and without gene variants" if len(set(chosen)) > 1 else "")
-        text = f"{name}: {count}{who} aged {min(low)} to {max(high)}"
+        known = [h for h in high if h is not None]
+        aged = (f"aged {min(low)} to {max(known)}" if len(known) == len(high)
+                else f"aged {min(low)} and older, the upper age not given")
+        text = f"{name}: {count}{who} {aged}"
+        if count and len(on_drug) == len(ids):
+            text += f", {int(on_drug.sum())} of them given the drug"
         if genes:
             text += f", {genes}"
         if not count:
@@ -580,13 +678,22 @@ def in_whom(study_ids: list[str], t: dict[str, pd.DataFrame], *, how_long: bool 
 
 
 def _how_long(ids: list[str], t: dict[str, pd.DataFrame]) -> str:
-    doses, reports = t["doses"], t["dose_reports"]
+    """How long a trial's participants took the drug, as far as the sources say."""
+    doses, reports, facts = t["doses"], t["dose_reports"], t["study_facts"]
     on_drug = doses[doses["study_id"].isin(ids) & (doses["mg_high"].fillna(0) > 0)]
     if len(on_drug):
         return f"up to {int((on_drug['week_to'] - on_drug['week_from'] + 1).sum())} weeks on the drug"
     given = reports[reports["study_id"].isin(ids)]
     if len(given) and set(given["context"]) == {"trial single dose"}:
         return "single doses only"
+    said = facts[facts["study_id"].isin(ids)].set_index("field")["value"]
+    periods = re.search(r"(\w+ \d+-week periods)", str(said.get("design", "")))
+    if periods:
+        return f"drug and placebo in turn, in {periods.group(1)}"
+    measured = re.search(r"at (\d+) weeks", str(said.get("primary_endpoint", "")))
+    if measured:
+        return (f"its main result was measured at {measured.group(1)} weeks; how long they took the drug "
+                "is not otherwise reported")
     return "how long they took it is not reported in the sources reviewed"
 
 

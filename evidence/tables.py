@@ -169,8 +169,11 @@ NO_EVIDENCE = "no evidence found"
 
 def certainty_shown(claims: pd.DataFrame) -> pd.Series:
     """Each claim's certainty as the book shows it: the ledger's word, or :data:`NO_EVIDENCE`
-    where the claim's evidence is none."""
-    return pd.Series([NO_EVIDENCE if e == "none" else c for c, e in zip(claims["certainty"], claims["evidence"])],
+    where nothing bears on the claim and the ledger keeps very-low for it. A claim that data are
+    missing also has no evidence behind it, by its nature, but the grading rule gives it its own
+    certainty (low: a search found none), which is shown as it is."""
+    return pd.Series([NO_EVIDENCE if e == "none" and c == "very-low" else c
+                      for c, e in zip(claims["certainty"], claims["evidence"])],
                      index=claims.index, dtype="string")
 
 

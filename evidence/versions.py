@@ -16,8 +16,11 @@ def current_version(versions: pd.DataFrame) -> pd.Series:
 
 
 def version_table(versions: pd.DataFrame) -> str:
-    """The versions, newest first, as a MyST table: number, date, what changed, conclusions."""
-    ordered = versions.sort_values("date", ascending=False)
+    """The versions, newest first (by date, then by number), as a MyST table: number, date, what
+    changed, conclusions."""
+    key = versions["version"].str.split(".", expand=True).astype(int)
+    ordered = (versions.assign(_major=key[0], _minor=key[1])
+               .sort_values(["date", "_major", "_minor"], ascending=False).drop(columns=["_major", "_minor"]))
     shown = ordered.assign(
         shown_date=[f"{pd.Timestamp(d):%Y-%m-%d}" for d in ordered["date"]],
         changed=["yes: " + str(w) if c else "no" for c, w in zip(ordered["conclusions_changed"],

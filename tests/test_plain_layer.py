@@ -129,16 +129,24 @@ def test_key_facts_state_ages_doses_and_status_from_the_data(built_book):
     text = " ".join(soup_of("intro.html").select_one("div.key-facts").get_text(" ").split())
     facts = load_table("study_facts")
     ours = load_table("studies").query("drug_identity == 'fasoracetam'")["study_id"]
-    ages = [tuple(int(x) for x in re.match(r"(\d+)\s*–\s*(\d+)", v).groups())
-            for v in facts[(facts["field"] == "ages") & facts["study_id"].isin(ours)]["value"]]
-    assert f"aged {min(a for a, _ in ages)} to {max(b for _, b in ages)}" in text
+    given = facts[(facts["field"] == "ages") & facts["study_id"].isin(ours)]["value"]
+    youngest = [int(re.match(r"(\d+)", v).group(1)) for v in given]
+    oldest = [int(m.group(1)) for m in (re.match(r"\d+\s*–\s*(\d+)", v) for v in given) if m]
+    assert f"aged {min(youngest)} to {max(oldest)}" in text
+    repeated_ids = load_table("dose_reports").query("context == 'trial repeated dose'")["study_id"]
+    repeated_ages = [re.match(r"(\d+)\s*–\s*(\d+)", v).groups()
+                     for v in facts[(facts["field"] == "ages") & facts["study_id"].isin(repeated_ids)]["value"]]
+    assert (f"Teenagers aged {min(int(a) for a, _ in repeated_ages)} to {max(int(b) for _, b in repeated_ages)} took"
+            in text), "the repeated doses are not said to have been given to the ages that took them"
     doses = load_table("doses")
     on_drug = doses[doses["mg_high"].fillna(0) > 0]
     weeks = int((on_drug["week_to"] - on_drug["week_from"] + 1).groupby(on_drug["study_id"]).sum().max())
     assert f"{weeks} weeks at most" in text
     repeated = load_table("dose_reports").query("context == 'trial repeated dose'")
     assert f"{int(repeated['mg_low'].min())} mg to {int(repeated['mg_high'].max())} mg per dose, twice a day" in text
-    assert f"up to {int(repeated['mg_high'].max()) * 2} mg a day" in text
+    assert f"up to {int(repeated['mg_high'].max()) * 2} mg a day, by our sum" in text
+    singles = load_table("dose_reports").query("context == 'trial single dose'")
+    assert f"Single test doses of {int(singles['mg_low'].min())} mg to {int(singles['mg_high'].max())} mg" in text
     identity = load_table("identity").set_index("property")["value"]
     assert identity["us_status"] in text and identity["australia_status"] in text
     certainty = set(load_table("certainty")["certainty"])
@@ -202,9 +210,12 @@ def test_who_took_it_stands_beside_doses_and_side_effects(built_book):
         assert box is not None, f"{page} does not say who took the drug"
         text = " ".join(box.get_text(" ").split())
         for study, ages in zip(aged["study_id"], aged["value"]):
-            low, high = re.match(r"(\d+)\s*–\s*(\d+)", ages).groups()
             name = studies.set_index("study_id").loc[study, "name"].split(" (")[0].split(" part")[0]
-            assert f"{name}:" in text and f"aged {low} to {high}" in text, f"{page}: {name} {ages}"
+            closed = re.match(r"(\d+)\s*–\s*(\d+)", ages)
+            youngest = re.match(r"(\d+)", ages).group(1)
+            said = (f"aged {closed.group(1)} to {closed.group(2)}" if closed
+                    else f"aged {youngest} and older, the upper age not given")
+            assert f"{name}:" in text and said in text, f"{page}: {name} {ages}"
 
 
 def test_no_number_is_bolder_than_the_text_around_it(built_book):
