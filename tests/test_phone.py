@@ -1,8 +1,11 @@
-"""The book on a 390 px phone: no sideways scrolling, and the claims ledger read as cards with
-each claim reachable by its stable link."""
+"""The book on a 390 px phone: no sideways scrolling, the claims ledger read as cards with each
+claim reachable by its stable link, and every chart drawn whole within the screen, readable."""
 from __future__ import annotations
 
 import pytest
+
+import pageweight
+from conftest import HTML
 
 PHONE = {"width": 390, "height": 844}
 PAGES = ["intro.html", "chapters/claims.html", "chapters/adhd-trials.html", "chapters/what-it-is.html"]
@@ -64,3 +67,89 @@ def test_chapter_claim_lists_link_to_the_ledger(browser, book_server):
         assert cards == 0
     finally:
         context.close()
+
+
+#: Every page that holds a chart (its Vega-Lite specification travels beside the drawing).
+CHART_PAGES = sorted(p for p in pageweight.html_pages(HTML) if "evidence-chart-spec" in (HTML / p).read_text(
+    encoding="utf-8")) if HTML.is_dir() else []
+#: The smallest text a chart may draw on a phone, in CSS pixels as rendered (font size times any
+#: scaling of the SVG): a chart scaled down to fit would fail here.
+SMALLEST_CHART_TEXT_PX = 10
+
+#: What a chart shows on the screen: the drawing shown (a media query may hide another), its box,
+#: the width of the element holding it, every element of the chart that scrolls sideways, and the
+#: smallest text of the drawing as rendered.
+DRAWN_CHART = """chart => {
+  const svgs = [...chart.querySelectorAll("svg")].filter(s => s.getClientRects().length && !s.parentElement.closest("svg"));
+  const svg = svgs[0];
+  const box = svg ? svg.getBoundingClientRect() : null;
+  const sideways = [chart, ...chart.querySelectorAll("*")].filter(e => e.scrollWidth > e.clientWidth + 1
+      && e.clientWidth > 0 && getComputedStyle(e).overflowX !== "visible")
+    .map(e => `${e.tagName.toLowerCase()}.${e.getAttribute("class") || ""}: ${e.scrollWidth} px in ${e.clientWidth} px`);
+  const sizes = svg ? [...svg.querySelectorAll("text")].filter(t => t.textContent.trim()).map(t => {
+    const m = t.getScreenCTM();
+    return {px: parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1), text: t.textContent};
+  }) : [];
+  return {id: (chart.closest("figure") || chart).id, live: chart.classList.contains("evidence-chart-live"),
+          shown: svgs.length, left: box && box.left, right: box && box.right, width: box && box.width,
+          container: chart.clientWidth, container_right: chart.getBoundingClientRect().right, sideways,
+          smallest: sizes.reduce((a, b) => (a && a.px <= b.px ? a : b), null)};
+}"""
+
+
+def drawn_charts_on_phone(tab) -> list[dict]:
+    """Each chart shown, scrolled into view (sections out of view are not laid out), then measured."""
+    charts = tab.locator("div.evidence-chart")
+    measured = []
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        if chart.is_visible():
+            chart.scroll_into_view_if_needed()
+            measured.append(chart.evaluate(DRAWN_CHART))
+    return measured
+
+
+def chart_fit_problems(page: str, charts: list[dict]) -> list[str]:
+    problems = []
+    for chart in charts:
+        name = f"{page} {chart['id']}{' (live)' if chart['live'] else ''}"
+        if chart["shown"] != 1:
+            problems.append(f"{name}: {chart['shown']} drawings shown, not one")
+            continue
+        if chart["width"] > chart["container"] + 0.5 or chart["right"] > chart["container_right"] + 0.5:
+            problems.append(f"{name}: drawn {chart['width']:.0f} px wide in a {chart['container']} px column")
+        if chart["left"] < -0.5 or chart["right"] > PHONE["width"] + 0.5:
+            problems.append(f"{name}: drawn from {chart['left']:.0f} to {chart['right']:.0f} px on a "
+                            f"{PHONE['width']} px screen")
+        if chart["sideways"]:
+            problems.append(f"{name}: scrolls sideways: {chart['sideways']}")
+        if chart["smallest"] and chart["smallest"]["px"] < SMALLEST_CHART_TEXT_PX - 0.01:
+            problems.append(f"{name}: text drawn at {chart['smallest']['px']:.1f} px: {chart['smallest']['text']!r}")
+    return problems
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_every_chart_fits_a_phone_and_is_readable(browser, book_server, page):
+    """At 390 px, each chart as drawn at build time (scripts off) and as Vega redraws it is no wider
+    than its column and the screen, nothing in it scrolls sideways, and no text in it is drawn
+    smaller than 10 px."""
+    problems = []
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{book_server}/{page}", wait_until="load")
+        static = drawn_charts_on_phone(tab)
+        assert static and not any(c["live"] for c in static), f"{page}: no static chart measured"
+        problems += chart_fit_problems(page, static)
+    finally:
+        context.close()
+    context, tab = open_on_phone(browser, book_server, page)
+    try:
+        assert tab.evaluate(pageweight.CHARTS_LIVE) is not None, f"{page}: Vega did not redraw every chart"
+        live = drawn_charts_on_phone(tab)
+        assert live and all(c["live"] for c in live), f"{page}: not every chart was redrawn by Vega"
+        assert [c["id"] for c in live] == [c["id"] for c in static], f"{page}: other charts shown once Vega ran"
+        problems += chart_fit_problems(page, live)
+    finally:
+        context.close()
+    assert not problems, "charts that do not fit a phone:\n" + "\n".join(problems)
