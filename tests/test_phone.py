@@ -77,8 +77,8 @@ CHART_PAGES = sorted(p for p in pageweight.html_pages(HTML) if "evidence-chart-s
 SMALLEST_CHART_TEXT_PX = 10
 
 #: What a chart shows on the screen: the drawing shown (a media query may hide another), its box,
-#: the width of the element holding it, every element of the chart that scrolls sideways, and the
-#: smallest text of the drawing as rendered.
+#: the width of the element holding it, every element of the chart that scrolls sideways or reaches
+#: past it (a control too), and the smallest text of the drawing as rendered.
 DRAWN_CHART = """chart => {
   const svgs = [...chart.querySelectorAll("svg")].filter(s => s.getClientRects().length && !s.parentElement.closest("svg"));
   const svg = svgs[0];
@@ -90,9 +90,14 @@ DRAWN_CHART = """chart => {
     const m = t.getScreenCTM();
     return {px: parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1), text: t.textContent};
   }) : [];
+  const column = chart.getBoundingClientRect();
+  const outside = [...chart.querySelectorAll("*")].filter(e => !e.closest("svg") || e.tagName.toLowerCase() === "svg")
+    .filter(e => e.getClientRects().length).map(e => [e, e.getBoundingClientRect()])
+    .filter(([e, r]) => r.width && (r.left < column.left - 0.5 || r.right > column.right + 0.5))
+    .map(([e, r]) => `${e.tagName.toLowerCase()}.${e.getAttribute("class") || ""}: ${Math.round(r.left)} to ${Math.round(r.right)} px`);
   return {id: (chart.closest("figure") || chart).id, live: chart.classList.contains("evidence-chart-live"),
           shown: svgs.length, left: box && box.left, right: box && box.right, width: box && box.width,
-          container: chart.clientWidth, container_right: chart.getBoundingClientRect().right, sideways,
+          container: chart.clientWidth, container_right: column.right, sideways, outside,
           smallest: sizes.reduce((a, b) => (a && a.px <= b.px ? a : b), null)};
 }"""
 
@@ -123,6 +128,8 @@ def chart_fit_problems(page: str, charts: list[dict]) -> list[str]:
                             f"{PHONE['width']} px screen")
         if chart["sideways"]:
             problems.append(f"{name}: scrolls sideways: {chart['sideways']}")
+        if chart["outside"]:
+            problems.append(f"{name}: reaches past its column: {chart['outside'][:5]}")
         if chart["smallest"] and chart["smallest"]["px"] < SMALLEST_CHART_TEXT_PX - 0.01:
             problems.append(f"{name}: text drawn at {chart['smallest']['px']:.1f} px: {chart['smallest']['text']!r}")
     return problems
