@@ -96,12 +96,13 @@ def labelled_rows(labels, width: float = LINE_WIDTH, mark_height: float = 14, ga
     """Where rows that carry their label above their marks go, in pixels from the top: each label
     on as many lines as fit ``width`` (``label_text``, lines joined by a newline; ``label_y``, its
     top) and its marks under it (``mark_y``, their middle); and the height of all the rows. A
-    phone's width is then the plot's, not what a label column leaves of it. The first label
-    starts ``top`` px down, clear of an axis above the plot."""
+    phone's width is then the plot's, not what a label column leaves of it. A row's marks stand
+    close under its label and ``gap`` px above the next label, so each label is read with its own
+    marks. The first label starts ``top`` px down, clear of an axis above the plot."""
     rows = []
     for label in labels:
         text = lines(label, width, ROW_LABEL_SIZE)
-        mark_y = top + ROW_LINE_HEIGHT * len(text) + 2 + mark_height / 2
+        mark_y = top + ROW_LINE_HEIGHT * len(text) + mark_height / 2
         rows.append({"label_text": "\n".join(text), "label_y": top, "mark_y": mark_y})
         top = mark_y + mark_height / 2 + gap
     return pd.DataFrame(rows), int(round(top - gap + 2))
@@ -235,7 +236,7 @@ def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
     frame = timeline_frame(events)
     frame = frame[["event_id", "label", "category", "start_date", "end_date", "when", "precision",
                    "n_text", "source", "source_kind"]]
-    places, height = labelled_rows(frame["label"], mark_height=12, gap=5)
+    places, height = labelled_rows(frame["label"], mark_height=12, gap=9)
     frame = pd.concat([frame, places], axis=1)
     y = pixel_y("mark_y:Q", height)
     colour = alt.Color("category:N", title="Kind of event", legend=alt.Legend(columns=1),
@@ -412,7 +413,7 @@ def study_map_chart(overview: pd.DataFrame) -> alt.Chart:
         ages=frame["ages"].fillna("not reported in the sources reviewed"),
     )
     frame = frame.sort_values("first_date").reset_index(drop=True)
-    places, height = labelled_rows(frame["name"], mark_height=30, gap=6)
+    places, height = labelled_rows(frame["name"], mark_height=32, gap=8)
     frame = pd.concat([frame, places], axis=1)
     tooltip = [alt.Tooltip("name:N", title="Study"), alt.Tooltip("registry_id:N", title="Registry id"),
                alt.Tooltip("first_date_text:N", title="Date"), alt.Tooltip("first_date_label:N", title="Dated by"),
@@ -523,7 +524,7 @@ def dose_landscape_chart(doses: pd.DataFrame) -> alt.VConcatChart:
     panels = []
     for basis in DOSE_BASES:
         part = frame[frame["basis"] == basis].reset_index(drop=True)
-        places, height = labelled_rows(part["label"], width=LINE_WIDTH - 16, mark_height=10, gap=6)
+        places, height = labelled_rows(part["label"], width=LINE_WIDTH - 16, mark_height=10, gap=9)
         part = pd.concat([part, places], axis=1)
         base = alt.Chart(part).encode(y=pixel_y("mark_y:Q", height), tooltip=tooltip)
         bars = base.mark_rule(strokeWidth=7, opacity=0.85).encode(
