@@ -34,6 +34,11 @@ WIDTH = FIT_WIDTH - 10
 #: bounds up and a phone without Arial's metrics (Android's Roboto) may draw text a little wider.
 LINE_WIDTH = WIDTH - 12
 TITLE_SIZE, SUBTITLE_SIZE = 15, 12
+#: A chart whose one layout cannot serve both a phone and a wider page is drawn twice: in the
+#: phone's layout, and in a wider one at most this wide. The page shows the wider drawing from a
+#: 700 px wide screen on, and in print (``_static/book.css``): from there the text column is at
+#: least 608 px wide (measured from 700 to 1920 px, the side bars coming and going).
+WIDE_WIDTH = 600
 
 #: Advance widths of Arial's metrics (Liberation Sans, the renderer's font, has the same), in
 #: thousandths of the font size, for the printable ASCII characters from the space on; regular
@@ -92,19 +97,28 @@ ROW_LABEL_SIZE, ROW_LINE_HEIGHT = 12, 14
 
 
 def labelled_rows(labels, width: float = LINE_WIDTH, mark_height: float = 14, gap: float = 8,
-                  top: float = 6) -> tuple[pd.DataFrame, int]:
-    """Where rows that carry their label above their marks go, in pixels from the top: each label
-    on as many lines as fit ``width`` (``label_text``, lines joined by a newline; ``label_y``, its
-    top) and its marks under it (``mark_y``, their middle); and the height of all the rows. A
-    phone's width is then the plot's, not what a label column leaves of it. A row's marks stand
-    close under its label and ``gap`` px above the next label, so each label is read with its own
-    marks. The first label starts ``top`` px down, clear of an axis above the plot."""
+                  top: float = 6, left: bool = False) -> tuple[pd.DataFrame, int]:
+    """Where rows labelled with text go, in pixels from the top: each label on as many lines as fit
+    ``width`` (``label_text``, lines joined by a newline; ``label_y``, its top) and its marks
+    (``mark_y``, their middle); and the height of all the rows. The first row starts ``top`` px
+    down, clear of an axis above the plot.
+
+    A label stands above its marks, so that on a phone the plot takes the full width, not what a
+    label column leaves of it; the marks stand close under their own label and ``gap`` px above the
+    next, so each label is read with its own marks. With ``left``, the label stands left of the
+    plot instead, level with its marks (a wider page has room for a label column)."""
     rows = []
     for label in labels:
         text = lines(label, width, ROW_LABEL_SIZE)
-        mark_y = top + ROW_LINE_HEIGHT * len(text) + mark_height / 2
-        rows.append({"label_text": "\n".join(text), "label_y": top, "mark_y": mark_y})
-        top = mark_y + mark_height / 2 + gap
+        if left:
+            mark_y = top + max(ROW_LINE_HEIGHT * len(text), mark_height) / 2
+            label_y = mark_y - ROW_LINE_HEIGHT * len(text) / 2
+            bottom = mark_y + max(ROW_LINE_HEIGHT * len(text), mark_height) / 2
+        else:
+            label_y, mark_y = top, top + ROW_LINE_HEIGHT * len(text) + mark_height / 2
+            bottom = mark_y + mark_height / 2
+        rows.append({"label_text": "\n".join(text), "label_y": label_y, "mark_y": mark_y})
+        top = bottom + gap
     return pd.DataFrame(rows), int(round(top - gap + 2))
 
 
@@ -113,11 +127,12 @@ def pixel_y(field: str, height: int) -> alt.Y:
     return alt.Y(field, scale=alt.Scale(domain=[0, height], reverse=True, nice=False, zero=False), axis=None)
 
 
-def row_labels(frame: pd.DataFrame, height: int) -> alt.Chart:
-    """The labels of :func:`labelled_rows`, left-aligned at the plot's left edge, above their marks."""
-    return alt.Chart(frame).mark_text(align="left", baseline="top", fontSize=ROW_LABEL_SIZE, lineBreak="\n",
-                                      lineHeight=ROW_LINE_HEIGHT, color="#222").encode(
-        x=alt.value(0), y=pixel_y("label_y:Q", height), text="label_text:N")
+def row_labels(frame: pd.DataFrame, height: int, left: bool = False) -> alt.Chart:
+    """The labels of :func:`labelled_rows`: left-aligned at the plot's left edge, above their marks,
+    or with ``left``, right-aligned 10 px left of the plot."""
+    return alt.Chart(frame).mark_text(align="right" if left else "left", baseline="top", fontSize=ROW_LABEL_SIZE,
+                                      lineBreak="\n", lineHeight=ROW_LINE_HEIGHT, color="#222").encode(
+        x=alt.value(-10 if left else 0), y=pixel_y("label_y:Q", height), text="label_text:N")
 
 
 def label_lines_expr(values, width: float, size: float = 12) -> str:
@@ -155,7 +170,7 @@ CHART_CLASS = "evidence-chart"
 CHART_SPEC_CLASS = "evidence-chart-spec"
 
 
-def chart_html(spec: dict) -> str:
+def chart_html(spec: dict, layout: str | None = None) -> str:
     """A chart as the book's pages hold it: the chart drawn as a static SVG, in an element
     labelled with the chart's description (for screen readers), and the Vega-Lite
     specification beside it, as JSON data.
@@ -164,14 +179,18 @@ def chart_html(spec: dict) -> str:
     with the text, on a phone before any script has arrived, in print, and in the published
     notebook. On the web, Vega, fetched after the page has loaded (``_static/charts.js``),
     redraws it from the specification for tooltips and controls. The element id is derived
-    from the specification, so two builds write the same HTML."""
+    from the specification, so two builds write the same HTML. A chart drawn in two layouts
+    (:func:`evidence.glue.glue_figure`) names its ``layout``, "phone" or "wide": the page's
+    style shows one of the two."""
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     element = "altair-viz-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
     label = html.escape(str(spec.get("description") or "chart"), quote=True)
     data = text.replace("</", "<\\/")  # no "</script>" inside the script element
     # A picture, for screen readers; a group when it has controls (they must stay reachable).
     role = "group" if '"bind":' in text else "img"
-    return (f'<div id="{element}" class="{CHART_CLASS}" role="{role}" aria-label="{label}">{static_svg(spec)}</div>\n'
+    layout_attribute = f' data-layout="{layout}"' if layout else ""
+    return (f'<div id="{element}" class="{CHART_CLASS}"{layout_attribute} role="{role}" aria-label="{label}">'
+            f'{static_svg(spec)}</div>\n'
             f'<script type="application/json" class="{CHART_SPEC_CLASS}" data-chart="{element}">'
             f'{data}</script>')
 
@@ -231,15 +250,24 @@ def timeline_frame(events: pd.DataFrame) -> pd.DataFrame:
     return dated.sort_values(["start_date", "event_id"]).reset_index(drop=True)
 
 
-def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
-    """Every dated event on one time axis, one row per event, labelled above its mark; spans as bars."""
+def development_timeline_chart(events: pd.DataFrame, wide: bool = False) -> alt.LayerChart:
+    """Every dated event on one time axis, one row per event; spans as bars. On a phone each row's
+    label stands above its mark; ``wide``, for a wider page and print, the labels stand in a
+    column left of the plot (:data:`WIDE_WIDTH`): the phone's layout, 340 px wide, is taller than
+    a desktop's screen or a printed page."""
     frame = timeline_frame(events)
     frame = frame[["event_id", "label", "category", "start_date", "end_date", "when", "precision",
                    "n_text", "source", "source_kind"]]
-    places, height = labelled_rows(frame["label"], mark_height=12, gap=9)
+    plot_width = 250 if wide else WIDTH  # the wide layout's label column takes the rest
+    label_width = WIDE_WIDTH - 10 - plot_width - 10
+    places, height = (labelled_rows(frame["label"], width=label_width - 12, mark_height=12, gap=7, left=True) if wide
+                      else labelled_rows(frame["label"], mark_height=12, gap=9))
     frame = pd.concat([frame, places], axis=1)
     y = pixel_y("mark_y:Q", height)
-    colour = alt.Color("category:N", title="Kind of event", legend=alt.Legend(columns=1),
+    # The wide layout's legend starts under the label column (under the plot it would run past the chart).
+    legend = (alt.Legend(columns=2, orient="none", legendX=-label_width, legendY=height + 48) if wide
+              else alt.Legend(columns=1))
+    colour = alt.Color("category:N", title="Kind of event", legend=legend,
                        scale=alt.Scale(domain=list(CATEGORY_SHAPES), range=PALETTE[: len(CATEGORY_SHAPES)]))
     shape = alt.Shape("category:N", title="Kind of event",
                       scale=alt.Scale(domain=list(CATEGORY_SHAPES), range=list(CATEGORY_SHAPES.values())))
@@ -254,13 +282,15 @@ def development_timeline_chart(events: pd.DataFrame) -> alt.LayerChart:
         x2="end_date:T", color=colour, tooltip=tooltip)
     points = base.mark_point(size=100, filled=True, opacity=1).encode(
         x=alt.X("start_date:T", title="Year (a year or month alone is placed at its start)",
-                scale=alt.Scale(padding=12), axis=alt.Axis(**years)),
+                scale=alt.Scale(padding=12), axis=alt.Axis(**years, **({"titleAnchor": "end"} if wide else {}))),
         color=colour, shape=shape, tooltip=tooltip)
     first, last = frame["start_date"].min().year, frame["start_date"].max().year
-    return (spans + points + row_labels(places, height)).resolve_axis(x="independent").properties(
-        width=WIDTH, height=height,
+    title_width = WIDE_WIDTH - 10 - 12 if wide else LINE_WIDTH
+    return (spans + points + row_labels(places, height, left=wide)).resolve_axis(x="independent").properties(
+        width=plot_width, height=height,
         title=fit_title("Fasoracetam's development, as dated by the sources reviewed",
-                        "One row per dated event; bars run from start to end. Hover a mark for its source."),
+                        "One row per dated event; bars run from start to end. Hover a mark for its source.",
+                        width=title_width),
         description=(f"Timeline of fasoracetam's development from {first} to {last}, {len(frame)} dated events: "
                      + "; ".join(f"{w}: {l}" for w, l in zip(frame["when"], frame["label"]))),
     )
