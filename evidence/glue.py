@@ -79,11 +79,15 @@ def sources_markdown(sources: list[str]) -> str:
     return ("Source: " if len(sources) == 1 else "Sources: ") + "; ".join(parts) + "."
 
 
-def glue_figure(key: str, chart, *, sources: list[str]) -> None:
+def glue_figure(key: str, chart, *, sources: list[str], phone=None) -> None:
     """Glue a chart for placement with ``{glue:figure}`` (its caption is written in the prose),
     and its sources under ``<key>-sources`` for the caption (``{glue:md}``): paper and screen
     readers get the sources that a screen's tooltips give. The sources also travel in the chart's
     specification (``usermeta``), where the tests check them against the data drawn.
+
+    ``phone``, for a chart whose one layout cannot serve a phone and a wider page, is the same
+    chart in the phone's layout: both are drawn, ``chart`` marked "wide" and ``phone`` "phone",
+    and the page's style shows the one that fits the screen (``_static/book.css``).
 
     IPython swallows an exception raised while rendering a chart and keeps only its text
     repr, so the chart is rendered here, once: its specification is built and validated
@@ -94,11 +98,19 @@ def glue_figure(key: str, chart, *, sources: list[str]) -> None:
     from IPython.display import Markdown
     from myst_nb import glue
 
+    from .charts import chart_html
+
     sources = chart_sources(*sources)
-    bundle = alt.renderers.get()(chart.properties(usermeta={"sources": sources}).to_dict())
-    if "text/html" not in bundle:
-        raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
-    glue(key, _RenderedChart({"text/html": bundle["text/html"], "text/plain": f"<chart {key}>"}), display=False)
+    spec = chart.properties(usermeta={"sources": sources}).to_dict()
+    if phone is None:
+        bundle = alt.renderers.get()(spec)
+        if "text/html" not in bundle:
+            raise RuntimeError(f"chart {key!r} rendered no HTML (mime types: {sorted(bundle)})")
+        page_html = bundle["text/html"]
+    else:
+        page_html = (chart_html(spec, layout="wide") + "\n"
+                     + chart_html(phone.properties(usermeta={"sources": sources}).to_dict(), layout="phone"))
+    glue(key, _RenderedChart({"text/html": page_html, "text/plain": f"<chart {key}>"}), display=False)
     glue(f"{key}-sources", Markdown(sources_markdown(sources)), display=False)
 
 

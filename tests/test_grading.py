@@ -142,13 +142,14 @@ def test_every_topic_is_in_the_vocabulary_and_has_a_class(tables):
     assert not (effect["evidence"] == "none").any() or set(effect.loc[effect["evidence"] == "none", "verdict"]) == {"unsupported"}
 
 
-def test_the_heat_map_rows_are_the_ledger_topics(tables):
-    from evidence.charts import verdict_chart
+def test_the_heat_map_columns_are_the_ledger_topics(tables):
+    from evidence.charts import VERDICTS, verdict_chart
 
     claims, _, _ = tables
     spec = verdict_chart(claims).to_dict()
-    rows = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
-    assert set(rows) == set(claims["topic"])
+    columns = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert set(columns) == set(claims["topic"])
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == VERDICTS
     data = next(iter(spec["datasets"].values()))
     for cell in data:
         expected = int(((claims["topic"] == cell["topic"]) & (claims["verdict"] == cell["verdict"])).sum())

@@ -103,8 +103,8 @@ def test_a_fresh_run_writes_the_same_charts_as_the_build(built_book, executed_ch
     page = (built_book / executed.path.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8")
     charts = {key: data["text/html"] for key, data in executed.glued.items() if "text/html" in data}
     for key, html in charts.items():
-        div = re.search(r'<div id="(altair-viz-[0-9a-f]+)" class="evidence-chart" role="(?:img|group)" aria-label="[^"]+">'
-                        r'<svg aria-hidden="true"', html)
+        div = re.search(r'<div id="(altair-viz-[0-9a-f]+)" class="evidence-chart"(?: data-layout="(?:wide|phone)")? '
+                        r'role="(?:img|group)" aria-label="[^"]+"><svg aria-hidden="true"', html)
         assert div, f"{chapter}: chart {key} has no element id, description or static drawing"
         assert div.group(1) in page, f"{chapter}: chart {key} ({div.group(1)}) differs from the published one"
         spec = re.search(r'<script type="application/json" class="evidence-chart-spec" data-chart="'

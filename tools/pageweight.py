@@ -129,10 +129,11 @@ def mobile_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-#: Resolves when Vega has redrawn every chart of the page (tooltips and controls work); null
+#: Resolves when Vega has redrawn every chart the page shows (tooltips and controls work); null
 #: after 20 s. Each chart is drawn statically first; see _static/charts.js.
 CHARTS_LIVE = """async () => {
-  const charts = () => Array.from(document.querySelectorAll("div[id^='altair-viz-']"));
+  const charts = () => Array.from(document.querySelectorAll("div[id^='altair-viz-']"))
+    .filter(c => getComputedStyle(c).display !== "none");  // a layout the page does not show stays static
   const started = performance.now();
   while (!charts().every(c => c.classList.contains("evidence-chart-live"))) {
     if (performance.now() - started > 20000) { return null; }
