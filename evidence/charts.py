@@ -358,6 +358,10 @@ def dose_schedule_chart(steps: pd.DataFrame, study_names: dict[str, str]) -> alt
     )
 
 
+#: The widest a CGI axis label may be drawn on one line; a longer one takes a second line.
+CGI_LABEL_WIDTH = 150
+
+
 def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.VConcatChart:
     """Baseline and week-5 means of CGI-I and CGI-S on each scale's own 1-7 axis (lower is better),
     one panel above the other.
@@ -366,11 +370,13 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.VConcatCh
     """
     panels = []
     # Both axes as wide as the widest label of either scale: the panels' titles line up.
+    # A long label (a point's full wording) is set on two lines rather than widen the chart.
     drawn = scales[scales["scale"].isin(means["measure"])]
-    label_width = int(max(text_width(f"{p} {t}", 12) for p, t in zip(drawn["point"], drawn["label"]))) + 9
+    label_lines = {(p, t): lines(f"{p} {t}", CGI_LABEL_WIDTH, 12) for p, t in zip(drawn["point"], drawn["label"])}
+    label_width = int(max(text_width(line, 12) for broken in label_lines.values() for line in broken)) + 9
     for measure, group in means.groupby("measure", sort=True):
         points = scales[scales["scale"] == measure].sort_values("point")
-        expr = "[" + ", ".join(json.dumps(f"{p} {t}") for p, t in zip(points["point"], points["label"])) + "][datum.value - 1]"
+        expr = "[" + ", ".join(json.dumps(label_lines[(p, t)]) for p, t in zip(points["point"], points["label"])) + "][datum.value - 1]"
         y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[1, 7], reverse=True),
                   axis=alt.Axis(values=list(range(1, 8)), labelExpr=expr, labelLimit=0, minExtent=label_width))
         x = alt.X("timepoint:N", title=None, sort=["baseline", "week 5"], axis=alt.Axis(labelAngle=0))
@@ -391,12 +397,19 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.VConcatCh
     )
 
 
+#: Each responder analysis's panel title: whose word "prespecified" is, and what the registry says.
+RESPONDER_PANELS = {
+    "prespecified responder": "Called prespecified by the company: {measure}",
+    "key secondary": "Registered secondary outcome: {measure}",
+    "post hoc": "Post hoc subgroup (nine selected genes): no interval, arm sizes not reported",
+}
+
+
 def responder_chart(rates: pd.DataFrame) -> alt.VConcatChart:
     """Percent responding on drug and on placebo in SAGA with Wilson 95% intervals; post hoc apart."""
     frame = rates.assign(
         low=rates["low"].astype(float), high=rates["high"].astype(float),
-        panel=[("Post hoc subgroup (nine selected genes): no interval, arm sizes not reported" if a == "post hoc"
-                else f"Prespecified: {m}") for a, m in zip(rates["analysis"], rates["measure"])],
+        panel=[RESPONDER_PANELS[a].format(measure=m) for a, m in zip(rates["analysis"], rates["measure"])],
         count_text=[(f"{c} of {t} (derived)" if pd.notna(c) else "not reported") for c, t in zip(rates["count"], rates["total"])],
         interval_text=[(f"{lo:.0f}% to {hi:.0f}%" if pd.notna(lo) else "none") for lo, hi in zip(rates["low"], rates["high"])],
     ).drop(columns=["count", "total", "reproduces", "derivation", "stage"], errors="ignore")
@@ -463,8 +476,9 @@ def study_map_chart(overview: pd.DataFrame) -> alt.Chart:
     )
     return (chart + row_labels(places, height)).properties(
         width=WIDTH, height=height,
-        title=fit_title("The clinical studies of fasoracetam found",
-                        "Sized by participants (enrolled where known, else planned or target); hover for details."),
+        title=fit_title("The clinical studies found",
+                        "The genetic study gave no drug; NB-001, named as such, may not be fasoracetam. Sized by "
+                        "participants (enrolled where known, else planned or target); hover for details."),
         description="Clinical studies by date: " + "; ".join(
             f"{n}, {d}, {t} participants, primary endpoint {e}" for n, d, t, e in
             zip(frame["name"], frame["first_date_text"], frame["n_text"], frame["endpoint_label"])),
