@@ -392,7 +392,9 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.VConcatCh
     summary = "; ".join(f"{m} mean {v:.2f} at {t}" for m, t, v in zip(means["measure"], means["timepoint"], means["value"]))
     return alt.vconcat(*panels, spacing=20).properties(
         title=fit_title("CGI in the open-label trial GREAT: baseline and week 5",
-                        "Group means from the abstract; the axis is reversed so that improvement points up."),
+                        "Group means from the abstract; the axis is reversed so that improvement points up. "
+                        "Everyone took the drug, with no comparison group: this cannot show that the drug "
+                        "caused the change."),
         description=f"Clinical Global Impression means in GREAT: {summary}.",
     )
 
@@ -400,7 +402,7 @@ def cgi_change_chart(means: pd.DataFrame, scales: pd.DataFrame) -> alt.VConcatCh
 #: Each responder analysis's panel title: whose word "prespecified" is, and what the registry says.
 RESPONDER_PANELS = {
     "prespecified responder": "Called prespecified by the company: {measure}",
-    "key secondary": "Registered secondary outcome: {measure}",
+    "key secondary": "Called the key secondary by the company: {measure}",
     "post hoc": "Post hoc subgroup (nine selected genes): no interval, arm sizes not reported",
 }
 

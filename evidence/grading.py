@@ -93,17 +93,8 @@ VERDICT_RULES: list[tuple[str, str, tuple[str, ...], str]] = [
     ("gap", "none", ("supported",), "The claim that data are missing holds when the search found none."),
 ]
 
-#: Claims whose verdict differs from another claim's with the same basis and evidence kind, and
-#: the rule that separates them. A verdict judges a claim's main assertion: an added mechanism
-#: or consequence that nothing measured keeps it partly supported; a part that a source measured
-#: and found otherwise makes it contradicted; a main assertion that nothing measured leaves it
-#: unsupported.
-VERDICT_SEPARATIONS = {
-    "C16": "main assertion (a comparison of response between mutation tiers) not reported in anything read",
-    "C40": "main assertion (up-regulation of GABA-B receptors) not measured in anything read",
-    "C42": "an added part (via choline acetyltransferase) measured and found otherwise",
-    "C44": "main assertion (anxiolytic) not measured in anything read",
-}
+# Claims graded differently from others on the same basis and evidence say why in
+# ``data/claims.csv`` (column ``verdict_separation``): the reason is data, checked below.
 
 #: The summary of findings writes GRADE's words with a space; the ledger with a hyphen.
 SOF_WORDS = {"high": "high", "moderate": "moderate", "low": "low", "very low": "very-low"}
@@ -238,7 +229,7 @@ def rules_markdown() -> str:
 
 def same_grade_problems(claims: pd.DataFrame) -> list[str]:
     """Claims with the same basis, evidence kind and class of claim that differ in certainty, or in
-    verdict without a stated separation (:data:`VERDICT_SEPARATIONS`)."""
+    verdict without a stated separation (column ``verdict_separation`` of ``data/claims.csv``)."""
     problems = []
     keyed = claims.assign(_basis=[frozenset(split_keys(b)) for b in claims["basis"]],
                           _class=claims["topic"].map(TOPIC_CLASS))
@@ -249,7 +240,7 @@ def same_grade_problems(claims: pd.DataFrame) -> list[str]:
         if group["certainty"].nunique() > 1:
             problems.append(f"data/claims.csv, column certainty: {ids} share basis and evidence {evidence!r} "
                             f"but differ: {', '.join(group['certainty'])}")
-        unseparated = group[~group["claim_id"].isin(VERDICT_SEPARATIONS)]
+        unseparated = group[group["verdict_separation"].isna()]
         if unseparated["verdict"].nunique() > 1:
             problems.append(f"data/claims.csv, column verdict: {', '.join(unseparated['claim_id'])} share basis and "
                             f"evidence {evidence!r} but differ ({', '.join(unseparated['verdict'])}) with no stated "

@@ -46,15 +46,23 @@ class PlainLanguageError(ValueError):
 
 def _ages(text: str, where: str) -> tuple[int, int | None]:
     """The youngest and oldest age of a study's participants; the oldest is None where the sources
-    give only a youngest age ("6 years and older")."""
+    give only a youngest age ("6 years and older"), both where they give neither ("age limits not
+    given ...")."""
     found = _AGES.match(str(text))
     if found:
         return int(found.group(1)), int(found.group(2))
     open_ended = _AGES_OPEN.match(str(text))
     if open_ended:
         return int(open_ended.group(1)), None
+    if str(text).startswith("age limits not given"):
+        return None, None
     raise PlainLanguageError(f"{where}: the ages {text!r} do not start with a range such as '12–17 years' "
                              "or a youngest age such as '6 years and older'")
+
+
+def _number_words(n: int) -> str:
+    """A small count in words ("two parts")."""
+    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
 
 
 def _number_word(n: int) -> str:
@@ -145,6 +153,9 @@ def _main_goal(t, f) -> None:
     primary = t["certainty"].set_index("outcome_key").loc["adhd_rs_change", "studies"].split(";")
     primary_results = endpoints.set_index("study_id").loc[primary, "result"]
     f["primary_comparisons"] = len(primary)
+    parted = [trial for trial in randomized["trial"] if (studies["trial"] == trial).sum() > 1]
+    f["placebo_trials_parts"] = (f"{_and([short_name(names[studies.loc[studies['trial'] == tr, 'study_id'].iloc[0]], part=False) for tr in parted])} "
+                                 f"in {_number_words(len(studies[studies['trial'].isin(parted)]))} parts") if parted else "none in parts"
     f["primary_comparisons_missed"] = int((primary_results == "not-met").sum())
 
 
@@ -209,7 +220,12 @@ def _who_and_how_long(t, f) -> None:
     aged = _trials_in_children(t)
     ages = facts[(facts["field"] == "ages") & facts["study_id"].isin(aged)]
     spans = [_ages(v, f"study_facts.csv, study {s}, field ages") for s, v in zip(ages["study_id"], ages["value"])]
-    f["age_low"], f["age_high"] = min(a for a, _ in spans), max(b for _, b in spans if b is not None)
+    f["age_low"] = min(a for a, _ in spans if a is not None)
+    f["age_high"] = max(b for _, b in spans if b is not None)
+    names = _study_names(t)
+    unknown = [short_name(names[s], part=False) for s, (a, b) in zip(ages["study_id"], spans) if a is None or b is None]
+    f["ages_not_given"] = (f"{_and(list(dict.fromkeys(unknown)))} gave no age limits" if unknown
+                           else "every trial gave its ages")
     weeks, longest = longest_dosing(t["doses"], names)
     f["longest_weeks"], f["longest_study"] = weeks, longest
     f["longest_treatment"] = f"{weeks} weeks at most in the trial schedules we could read"
@@ -230,6 +246,12 @@ def _sponsors(t, f) -> None:
     named = {trial for trial, ids in by_trial.items() if set(ids) & set(registry_named["study_id"])}
     f["sponsored_trials"] = len(named)
     f["child_trials"] = len(by_trial)
+    names_ = _study_names(t)
+    f["sponsored_trial_names"] = _and([_in_sentence(short_name(names_[by_trial[tr][0]], part=False))
+                                       for tr in by_trial.index if tr in named])
+    uncertain = studies[studies["drug_identity"] == "uncertain"]
+    f["uncertain_drug_code"] = _and(list(dict.fromkeys(n.split()[0] for n in uncertain["name"]))) or "no other drug"
+    f["current_holder"] = registry_named["value"].iloc[0] if len(registry_named) else "no company"
     f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in registry_named["value"])))
     others = [t2 for t2 in by_trial.index if t2 not in named]
     names = _study_names(t)
@@ -256,6 +278,14 @@ def _doses(t, f) -> None:
     f["dose_times"] = {1: "once a day", 2: "twice a day", 3: "three times a day"}.get(per_day, f"{per_day} times a day")
     f["dose_low"] = f"{int(repeated['mg_low'].min()):d} mg"
     f["dose_high"] = f"{int(repeated['mg_high'].max()):d} mg"
+    names_ = _study_names(t)
+    started = repeated[repeated["mg_low"].notna()]
+    unknown_start = repeated[repeated["mg_low"].isna()]
+    f["dose_start_note"] = (
+        ("starting from " + _and([f"{int(r.mg_low)} mg in {short_name(names_[r.study_id], part=False)}"
+                                  for r in started.itertuples()]))
+        + ("; " + _and([short_name(names_[s_], part=False) for s_ in unknown_start["study_id"]])
+           + "'s starting dose is not reported" if len(unknown_start) else ""))
     f["dose_day_high"] = f"{int(repeated['mg_high'].max()) * per_day:d} mg"  # derived: per dose × times a day
     facts = t["study_facts"]
     ages = facts[(facts["field"] == "ages") & facts["study_id"].isin(repeated["study_id"])]
@@ -290,6 +320,20 @@ def _doses(t, f) -> None:
     f["website_day_rule"] = (f"the top figure is our sum, {rule}" if rule
                              else "both figures as the pages give them")
     f["website_doses_cited"] = "cite no study" if community["source_kind"].eq("tertiary").all() else "cite a study"
+    each = []
+    stated = community[(community["per"] == "day") | community["times_high"].notna()]
+    for source, rows in stated.groupby("source", sort=False):
+        parts = []
+        for r in rows.itertuples():
+            amount = f"{int(r.mg_low)} mg to {int(r.mg_high)} mg"
+            if r.per == "day":
+                parts.append(f"{amount} a day")
+            else:
+                times = (f"{int(r.times_low)} to {int(r.times_high)} times a day" if r.times_low != r.times_high
+                         else _times_words(int(r.times_high)))
+                parts.append(f"{amount} per dose, {times}")
+        each.append(f"{SITE_WORDS[source]} suggests {_and(parts)}")
+    f["website_doses_each"] = "; ".join(each)
 
 
 def _times_words(n: int) -> str:
@@ -306,6 +350,8 @@ def _status_and_history(t, f) -> None:
     f["us_status"], f["marketed"], f["australia_status"] = (identity["us_status"], identity["marketed"],
                                                            identity["australia_status"])
     f["drug_class"] = str(identity["drug_class"]).split(";")[0].strip()
+    for prop in ("development_recent", "development_deletion_syndrome"):
+        f[prop] = identity[prop] if prop in identity.index else "nothing was found"
     events = t["events"]
     au = events[(events["category"] == "regulatory") & events["label"].str.contains("takes effect")]
     f["australia_since"] = str(pd.Timestamp(au["start"].iloc[0]).year) if len(au) else "a date not found"
@@ -395,6 +441,12 @@ def _side_effects(t, f) -> None:
     f["side_effect_counts"] = ("we could read no trial's count of side effects" if not trial_reports["counts_reported"].any()
                                else "some trial reports we read give counts of side effects")
     ours = set(t["studies"].loc[t["studies"]["drug_identity"] == "fasoracetam", "study_id"])
+    said = trial_reports[trial_reports["study_id"].isin(ours)]
+    if said.empty or said["plain"].isna().any():
+        raise PlainLanguageError("side_effects.csv: every trial report needs its words in column plain")
+    by_kind = said.groupby("source_kind", sort=False)["plain"].agg(lambda p: _and(list(dict.fromkeys(p))))
+    f["trial_side_effect_words"] = "; ".join(
+        f"{SOURCE_WORDS[kind]} said {words}" for kind, words in by_kind.items())
     unread = effects[(effects["side"] == "registry results, unread") & effects["study_id"].isin(ours)]
     names = dict(zip(t["studies"]["study_id"], t["studies"]["name"]))
     f["unread_side_effect_results"] = (
@@ -415,6 +467,31 @@ def _rare_harms(t, f) -> None:
     largest = bounds[bounds["actual"]].sort_values("n").iloc[-1]
     f["rare_harm_n"] = int(largest["n"])
     f["rare_harm_one_in"] = int(largest["one_in"])
+
+
+@facts_from("studies")
+def _healthy_people(t, f) -> None:
+    healthy = t["studies"]["population"].str.contains("healthy", case=False, na=False)
+    f["healthy_found"] = ("a study in healthy people was found" if healthy.any()
+                          else "no study in healthy people was found")
+
+
+@facts_from("pk")
+def _half_lives(t, f) -> None:
+    """The half-lives measured (in animals) and those the websites give, as the detail shows them."""
+    pk = t["pk"]
+    half = pk[pk["parameter"] == "elimination half-life"]
+    animals = half[half["species"].isin(["rat", "dog", "monkey"])]
+    if animals.empty:
+        f["half_life_animals"] = "no study in animals measured it either"
+    else:
+        routes = set(animals["route"])
+        f["half_life_animals"] = (f"in {_and([PLURAL[x] for x in sorted(set(animals['species']))])} it was "
+                                  f"{animals['value_low'].min():g} to {animals['value_high'].max():g} hours"
+                                  + (" after an injection" if routes == {"intravenous"} else ""))
+    others = half[~half["species"].isin(["rat", "dog", "monkey"])]
+    f["half_life_sites"] = _and([f"{SITE_WORDS.get(r.source, 'an encyclopedia')} gives {r.value_low:g} to {r.value_high:g} hours"
+                                 for r in others.itertuples()]) or "no website gives one"
 
 
 @facts_from("pk", "sources")
@@ -455,6 +532,10 @@ def _currency(t, f) -> None:
 POPULAR_PAGE_WORDS = {"000_8b66c840dd7ba171.txt": "a nootropic review website",
                       "002_c4ee06ce380dd884.txt": "a nootropic comparison website"}
 
+#: The popular pages as a sentence names them, by their bibliography keys.
+SITE_WORDS = {"popular_review2024": "a review website", "popular_comparison": "a comparison website",
+              "wikipedia_fasoracetam": "an encyclopedia"}
+
 #: Species as a sentence names them.
 PLURAL = {"rat": "rats", "dog": "dogs", "monkey": "monkeys", "mouse": "mice", "human": "people"}
 
@@ -471,6 +552,13 @@ def short_name(name: str, part: bool = True) -> str:
     its part unless ``part`` is false."""
     name = name.split(" (")[0]
     return name if part else name.split(" part")[0]
+
+
+def _in_sentence(name: str) -> str:
+    """A study's name inside a sentence: an acronym stays ("SAGA"); a description takes "the" and a
+    small first letter ("the paediatric single ascending dose study")."""
+    first = name.split()[0]
+    return name if first.isupper() else f"the {name[:1].lower()}{name[1:]}"
 
 
 def _and(items: list[str]) -> str:
@@ -629,10 +717,10 @@ def _status(role: str, row: pd.Series, t: dict[str, pd.DataFrame], facts: dict[s
         results = t["endpoints"].set_index("study_id").loc[row["studies"].split(";"), "result"]
         words = sorted({RESULT_WORDS[r] for r in results})
         if len(words) == 1:
-            return f"Main goal: {words[0]} in {len(results)} of {len(results)}"
+            return f"Main goal: {words[0]} in {len(results)} of {len(results)} comparisons"
         return "Main goal: " + ", ".join(f"{RESULT_WORDS[r]} in {int((results == r).sum())}" for r in dict.fromkeys(results))
     if role == "secondary":
-        return "Extra analysis: the company's figures, not checkable"
+        return "Extra analysis: the company's figures, which we could not check"
     if role == "uncontrolled":
         return "No comparison group"
     if role == "acceptability":
@@ -647,32 +735,45 @@ def in_whom(study_ids: list[str], t: dict[str, pd.DataFrame], *, how_long: bool 
     studies, facts = t["studies"], t["study_facts"]
     size = t["enrollment"]
     parts = []
-    records = studies[studies["study_id"].isin(study_ids)]
+    # a statement about one part of a trial speaks of the trial: all its parts are described
+    trials_named = studies.loc[studies["study_id"].isin(study_ids), "trial"]
+    records = studies[studies["trial"].isin(trials_named)]
     for trial, group in records.groupby("trial", sort=False):
         ids = list(group["study_id"])
         name = short_name(group["name"].iloc[0], part=False)
         ages = facts[(facts["study_id"].isin(ids)) & (facts["field"] == "ages")]["value"]
         low, high = zip(*(_ages(a, f"study_facts.csv, {trial}, ages") for a in ages))
-        who = "young people" if min(low) >= 12 else "children and teenagers"
+        known_low = [a for a in low if a is not None]
+        who = "young people" if known_low and min(known_low) >= 12 else "children and teenagers"
         enrolled = size[size["study_id"].isin(ids) & (size["arm"] == "all") & (size["stage"] == "enrolled")]["n"]
         count = f"{int(enrolled.sum())} " if len(enrolled) == len(ids) else ""
         on_drug = size[size["study_id"].isin(ids) & (size["arm"] == "drug") & (size["stage"] == "started")]["n"]
         selection = facts[(facts["study_id"].isin(ids)) & (facts["field"] == "genotype_selection")]["value"]
         chosen = ["no" if str(v).startswith("no ") else "yes" for v in selection]
-        genes = ("chosen for gene variants" if chosen and set(chosen) == {"yes"} else
+        by_variant = all(re.search(r"variant|mutation|copy.number", str(v), re.I) for v in selection)
+        genes = ("chosen for gene variants" if chosen and set(chosen) == {"yes"} and by_variant else
+                 f"with {_and(list(dict.fromkeys(selection)))}" if chosen and set(chosen) == {"yes"} else
                  "in parts with and without gene variants" if len(set(chosen)) > 1 else "")
         known = [h for h in high if h is not None]
-        aged = (f"aged {min(low)} to {max(known)}" if len(known) == len(high)
-                else f"aged {min(low)} and older, the upper age not given")
+        aged = (f"aged {min(known_low)} to {max(known)}" if len(known) == len(high) and len(known_low) == len(low)
+                else f"aged {min(known_low)} and older, the upper age not given" if len(known_low) == len(low)
+                else "of ages not given in the sources read, " + str(ages.iloc[0]).split("; ", 1)[-1])
         text = f"{name}: {count}{who} {aged}"
         if count and len(on_drug) == len(ids):
-            text += f", {int(on_drug.sum())} of them given the drug"
+            took = size[size["study_id"].isin(ids) & (size["arm"] == "drug") & (size["stage"] == "safety population")]["n"]
+            text += f", {int(on_drug.sum())} of them assigned to the drug"
+            if len(took) == len(ids):
+                text += f" and {int(took.sum())} known to have taken it"
         if genes:
             text += f", {genes}"
         if not count:
             text += "; how many took part is not reported"
         if how_long:
             text += "; " + _how_long(ids, t)
+            extension = size[size["study_id"].isin(ids) & (size["stage"] == "continued into extension")]
+            if len(extension):
+                text += (f"; {int(extension['n'].sum())} went on to a longer safety study, by the company's "
+                         "account, with no results found")
         parts.append(text)
     return ". ".join(parts) + "."
 

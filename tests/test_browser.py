@@ -96,6 +96,8 @@ def _watched_and_checked_visit(browser, book_server, axe, page: str) -> dict:
         if seen["live"] is not None:
             seen["violations"] = [v for v in axe.run(tab).response["violations"]
                                   if v["impact"] in ("serious", "critical")]
+        tab.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        seen["wide_tables"] = tab.evaluate(WIDE_TABLES)
     finally:
         context.close()
     return seen
@@ -122,6 +124,21 @@ def test_page_draws_every_chart_with_no_error_and_no_external_request(visits, pa
     assert transferred < FIRST_LOAD_BUDGET_BYTES, f"{page}: first load is {transferred / 1e6:.2f} MB"
     if drawn["charts"]:
         assert drawn["after_load_ms"] < CHARTS_DRAWN_BUDGET_MS, f"{page}: charts drawn {drawn['after_load_ms']:.0f} ms after load"
+
+
+#: Each table, every fold open, that is wider than the element holding it: its columns would sit
+#: out of sight behind a scrollbar at the table's foot.
+WIDE_TABLES = """() => [...document.querySelectorAll('article table')].filter(t => t.getClientRects().length)
+  .map(t => [t.parentElement.clientWidth, t.parentElement.scrollWidth,
+             (t.querySelector('th') || t).textContent.trim().slice(0, 40)])
+  .filter(([shown, whole]) => whole > shown + 1)"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_hides_a_column_on_a_desktop(visits, page):
+    """At 1280 px, with every fold open, each table fits the text column: none scrolls sideways."""
+    wide = visits(page)["wide_tables"]
+    assert not wide, f"{page}: tables wider than their column (shown, whole width, first header): {wide}"
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -176,7 +176,7 @@ def test_outcome_cards_put_the_main_goal_first_and_label_the_company_figures(bui
             text = " ".join(card.get_text(" ").split())
             assert "How sure:" in text and "certainty" in text and "In whom:" in text
             if role == "secondary":
-                assert "the company's figures, not checkable" in text.replace("’", "'")
+                assert "the company's figures, which we could not check" in text.replace("’", "'")
         primary = " ".join(cards[0].get_text(" ").split())
         results = load_table("endpoints").set_index("study_id").loc[
             certainty.set_index("outcome_key").loc["adhd_rs_change", "studies"].split(";"), "result"]
