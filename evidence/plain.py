@@ -224,7 +224,8 @@ def _who_and_how_long(t, f) -> None:
     f["age_high"] = max(b for _, b in spans if b is not None)
     names = _study_names(t)
     unknown = [short_name(names[s], part=False) for s, (a, b) in zip(ages["study_id"], spans) if a is None or b is None]
-    f["ages_not_given"] = (f"{_and(list(dict.fromkeys(unknown)))} gave no age limits" if unknown
+    f["ages_not_given"] = (f"{_and(list(dict.fromkeys(unknown)))}'s age limits are not given in the sources we read"
+                           if unknown
                            else "every trial gave its ages")
     weeks, longest = longest_dosing(t["doses"], names)
     f["longest_weeks"], f["longest_study"] = weeks, longest
@@ -234,7 +235,7 @@ def _who_and_how_long(t, f) -> None:
     f["gene_selected_names"] = _and([short_name(names[s]) for s in chosen])
 
 
-@facts_from("studies", "study_facts")
+@facts_from("studies", "study_facts", "events")
 def _sponsors(t, f) -> None:
     """Who the registry records name as sponsor of the trials in children, and which trials only the
     company's own statements say it ran."""
@@ -252,6 +253,19 @@ def _sponsors(t, f) -> None:
     uncertain = studies[studies["drug_identity"] == "uncertain"]
     f["uncertain_drug_code"] = _and(list(dict.fromkeys(n.split()[0] for n in uncertain["name"]))) or "no other drug"
     f["current_holder"] = registry_named["value"].iloc[0] if len(registry_named) else "no company"
+    # a registry record names the programme's holder today: a trial that began before the company
+    # bought the programme may have been paid for by someone else
+    events = t["events"]
+    sale = events[(events["category"] == "company") & events["label"].str.contains("acquires", case=False)]
+    begun = events[(events["category"] == "clinical study") & events["study_id"].isin(registry_named["study_id"])]
+    early = []
+    if len(sale):
+        sold = pd.Timestamp(str(sale["start"].iloc[0]))
+        early = [names_[s_] for s_, d in zip(begun["study_id"], begun["start"])
+                 if isinstance(d, str) and pd.Timestamp(d) < sold]
+    f["sponsor_caveat"] = (f"{_and([short_name(n, part=False) for n in early])} began before the company bought "
+                           "the programme, so who paid for it then is not in the sources we read") if early else \
+        "every one of them began after the company bought the programme"
     f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in registry_named["value"])))
     others = [t2 for t2 in by_trial.index if t2 not in named]
     names = _study_names(t)
@@ -327,12 +341,12 @@ def _doses(t, f) -> None:
         for r in rows.itertuples():
             amount = f"{int(r.mg_low)} mg to {int(r.mg_high)} mg"
             if r.per == "day":
-                parts.append(f"{amount} a day")
+                parts.append(f"starting at {amount} a day" if "start" in str(r.label).lower() else f"{amount} a day")
             else:
                 times = (f"{int(r.times_low)} to {int(r.times_high)} times a day" if r.times_low != r.times_high
                          else _times_words(int(r.times_high)))
                 parts.append(f"{amount} per dose, {times}")
-        each.append(f"{SITE_WORDS[source]} suggests {_and(parts)}")
+        each.append(f"{SITE_WORDS[source]} suggests {', '.join(parts)}")
     f["website_doses_each"] = "; ".join(each)
 
 
@@ -491,6 +505,7 @@ def _half_lives(t, f) -> None:
                                   + (" after an injection" if routes == {"intravenous"} else ""))
     others = half[~half["species"].isin(["rat", "dog", "monkey"])]
     f["half_life_sites"] = _and([f"{SITE_WORDS.get(r.source, 'an encyclopedia')} gives {r.value_low:g} to {r.value_high:g} hours"
+                                 + (", citing a review we could not read" if "not read" in str(r.note) else "")
                                  for r in others.itertuples()]) or "no website gives one"
 
 
@@ -720,7 +735,7 @@ def _status(role: str, row: pd.Series, t: dict[str, pd.DataFrame], facts: dict[s
             return f"Main goal: {words[0]} in {len(results)} of {len(results)} comparisons"
         return "Main goal: " + ", ".join(f"{RESULT_WORDS[r]} in {int((results == r).sum())}" for r in dict.fromkeys(results))
     if role == "secondary":
-        return "Extra analysis: the company's figures, which we could not check"
+        return "Secondary result: the company's figures, which we could not check"
     if role == "uncontrolled":
         return "No comparison group"
     if role == "acceptability":
