@@ -348,6 +348,14 @@ def _doses(t, f) -> None:
                 parts.append(f"{amount} per dose, {times}")
         each.append(f"{SITE_WORDS[source]} suggests {', '.join(parts)}")
     f["website_doses_each"] = "; ".join(each)
+    short = []
+    for source, rows in stated.groupby("source", sort=False):
+        main = rows[~rows["label"].str.contains("start", case=False)]
+        for r in main.itertuples():
+            amount = f"{int(r.mg_low)} mg to {int(r.mg_high)} mg"
+            short.append(f"{amount} a day" if r.per == "day" else
+                         f"{amount} per dose, up to {_number_words(int(r.times_high))} times a day")
+    f["website_doses_short"] = ", or ".join(short)
 
 
 def _times_words(n: int) -> str:
@@ -415,7 +423,8 @@ def _claims(t, f) -> None:
                               else "no study in people that we could read measured memory, learning or mood")
     mech_claims = claims[claims["topic"] == "mechanism"]
     f["mechanism_claims"] = len(mech_claims)
-    f["mechanism_claims_no_study"] = int((mech_claims["evidence"] == "none").sum())
+    # a claim with no study behind it: nothing at all, or only a company's or a tertiary page's word
+    f["mechanism_claims_no_study"] = int(mech_claims["evidence"].isin(["none", "company-statement", "tertiary"]).sum())
 
 
 @facts_from("studies", "study_facts", "endpoints")
@@ -459,7 +468,7 @@ def _side_effects(t, f) -> None:
     if said.empty or said["plain"].isna().any():
         raise PlainLanguageError("side_effects.csv: every trial report needs its words in column plain")
     by_kind = said.groupby("source_kind", sort=False)["plain"].agg(lambda p: _and(list(dict.fromkeys(p))))
-    f["trial_side_effect_words"] = "; ".join(
+    f["trial_side_effect_words"] = ". ".join(
         f"{SOURCE_WORDS[kind]} said {words}" for kind, words in by_kind.items())
     unread = effects[(effects["side"] == "registry results, unread") & effects["study_id"].isin(ours)]
     names = dict(zip(t["studies"]["study_id"], t["studies"]["name"]))
@@ -470,6 +479,8 @@ def _side_effects(t, f) -> None:
     said = effects.loc[effects["side"] == "popular source", "evidence"]
     uncited = said.str.contains(r"no (?:study|source) cited|about missing data", na=False)
     f["website_side_effect_sources"] = "none cites a study" if uncited.all() else "some cite a study"
+    f["website_side_effect_origin"] = ("users' reports or no stated source" if said.str.contains("no source cited", na=False).any()
+                                       else "users' reports")
 
 
 @facts_from("enrollment", "studies")

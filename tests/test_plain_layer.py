@@ -130,7 +130,7 @@ def test_key_facts_state_ages_doses_and_status_from_the_data(built_book):
     facts = load_table("study_facts")
     ours = load_table("studies").query("drug_identity == 'fasoracetam'")["study_id"]
     given = facts[(facts["field"] == "ages") & facts["study_id"].isin(ours)]["value"]
-    youngest = [int(re.match(r"(\d+)", v).group(1)) for v in given]
+    youngest = [int(m.group(1)) for m in (re.match(r"(\d+)", v) for v in given) if m]
     oldest = [int(m.group(1)) for m in (re.match(r"\d+\s*–\s*(\d+)", v) for v in given) if m]
     assert f"aged {min(youngest)} to {max(oldest)}" in text
     repeated_ids = load_table("dose_reports").query("context == 'trial repeated dose'")["study_id"]
@@ -143,8 +143,8 @@ def test_key_facts_state_ages_doses_and_status_from_the_data(built_book):
     weeks = int((on_drug["week_to"] - on_drug["week_from"] + 1).groupby(on_drug["study_id"]).sum().max())
     assert f"{weeks} weeks at most" in text
     repeated = load_table("dose_reports").query("context == 'trial repeated dose'")
-    assert f"{int(repeated['mg_low'].min())} mg to {int(repeated['mg_high'].max())} mg per dose, twice a day" in text
-    assert f"up to {int(repeated['mg_high'].max()) * 2} mg a day, by our sum" in text
+    assert f"took up to {int(repeated['mg_high'].max())} mg per dose, twice a day, starting from {int(repeated['mg_low'].min())} mg" in text
+    assert f"up to {int(repeated['mg_high'].max()) * 2} mg a day, by our calculation" in text
     singles = load_table("dose_reports").query("context == 'trial single dose'")
     assert f"Single test doses of {int(singles['mg_low'].min())} mg to {int(singles['mg_high'].max())} mg" in text
     identity = load_table("identity").set_index("property")["value"]
@@ -212,9 +212,10 @@ def test_who_took_it_stands_beside_doses_and_side_effects(built_book):
         for study, ages in zip(aged["study_id"], aged["value"]):
             name = studies.set_index("study_id").loc[study, "name"].split(" (")[0].split(" part")[0]
             closed = re.match(r"(\d+)\s*–\s*(\d+)", ages)
-            youngest = re.match(r"(\d+)", ages).group(1)
+            youngest = re.match(r"(\d+)", ages)
             said = (f"aged {closed.group(1)} to {closed.group(2)}" if closed
-                    else f"aged {youngest} and older, the upper age not given")
+                    else f"aged {youngest.group(1)} and older, the upper age not given" if youngest
+                    else "of ages not given in the sources read")
             assert f"{name}:" in text and said in text, f"{page}: {name} {ages}"
 
 
