@@ -61,7 +61,7 @@ CERTAINTY_RULES: list[tuple[str, str, str, str]] = [
     ("effect", "human-uncontrolled", "very-low",
      "Starts low (no randomized comparison); rated down for risk of bias: no parallel control group."),
     ("effect", "company-statement", "very-low",
-     "The sponsor's own selected result without data: rated down for risk of bias, imprecision and suspected publication bias, as in the summary of findings."),
+     "The sponsor's own selected result without data: rated down for risk of bias and imprecision (and, where the summary of findings does so, for suspected publication bias)."),
     ("effect", "animal", "very-low",
      "An animal result about a claim made for people: starts low and is rated down for indirectness."),
     ("effect", "in-vitro", "very-low", "A laboratory result about a claim made for people: as for animal results."),

@@ -25,7 +25,7 @@ from .trials import flow_difference
 #: The tables the plain layer reads; a chapter passes them in, loaded by name.
 PLAIN_TABLES = ("plain_language", "studies", "study_facts", "enrollment", "endpoints", "outcomes", "doses",
                 "dose_reports", "certainty", "claims", "identity", "events", "versions", "search_log",
-                "side_effects", "mechanisms", "scales", "names", "pk", "sources", "screening")
+                "side_effects", "mechanisms", "scales", "names", "pk", "sources", "screening", "interests")
 
 #: GRADE's certainty in a reader's words: how sure one can be.
 HOW_SURE = {"high": "quite sure", "moderate": "fairly sure", "low": "not very sure", "very low": "very unsure"}
@@ -153,6 +153,11 @@ def _main_goal(t, f) -> None:
     primary = t["certainty"].set_index("outcome_key").loc["adhd_rs_change", "studies"].split(";")
     primary_results = endpoints.set_index("study_id").loc[primary, "result"]
     f["primary_comparisons"] = len(primary)
+    kept = t["certainty"][t["certainty"]["role"] == "acceptability"]
+    f["acceptability_from"] = (
+        "; only the count of who did not finish " + _and([short_name(names[s_], part=False) for s_ in
+                                                          kept["studies"].iloc[0].split(";")])
+        + f" comes from {SOURCE_WORDS[kept['source_kind'].iloc[0]]}") if len(kept) else ""
     parted = [trial for trial in randomized["trial"] if (studies["trial"] == trial).sum() > 1]
     f["placebo_trials_parts"] = (f"{_and([short_name(names[studies.loc[studies['trial'] == tr, 'study_id'].iloc[0]], part=False) for tr in parted])} "
                                  f"in {_number_words(len(studies[studies['trial'].isin(parted)]))} parts") if parted else "none in parts"
@@ -235,7 +240,7 @@ def _who_and_how_long(t, f) -> None:
     f["gene_selected_names"] = _and([short_name(names[s]) for s in chosen])
 
 
-@facts_from("studies", "study_facts", "events")
+@facts_from("studies", "study_facts", "events", "interests")
 def _sponsors(t, f) -> None:
     """Who the registry records name as sponsor of the trials in children, and which trials only the
     company's own statements say it ran."""
@@ -263,8 +268,14 @@ def _sponsors(t, f) -> None:
         sold = pd.Timestamp(str(sale["start"].iloc[0]))
         early = [names_[s_] for s_, d in zip(begun["study_id"], begun["start"])
                  if isinstance(d, str) and pd.Timestamp(d) < sold]
-    f["sponsor_caveat"] = (f"{_and([short_name(n, part=False) for n in early])} began before the company bought "
-                           "the programme, so who paid for it then is not in the sources we read") if early else \
+    interests = t["interests"]
+    support = [short_name(n, part=False) for n in early
+               if interests[(interests["party"] == short_name(n, part=False))
+                            & interests["statement"].str.contains("Research Support", na=False)].shape[0]]
+    f["sponsor_caveat"] = (
+        f"{_and([short_name(n, part=False) for n in early])} began before the company bought the programme"
+        + (f"; PubMed lists government research support for {_and(support)}'s paper" if support else "")
+        + ", and who paid for the trial itself is not in the sources we read") if early else \
         "every one of them began after the company bought the programme"
     f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in registry_named["value"])))
     others = [t2 for t2 in by_trial.index if t2 not in named]

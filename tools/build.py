@@ -25,6 +25,9 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 INPUTS_STAMP = BUILD / ".inputs-hash"
 STATIC_STAMP = BUILD / ".static-hash"
+BIBLIOGRAPHY_STAMP = BUILD / ".bibliography-hash"
+#: Sphinx's saved environment: removed to make Sphinx read every page afresh.
+ENVIRONMENT = BUILD / ".doctrees" / "environment.pickle"
 #: Chapters are read and executed this many at a time: one per core this process may use.
 JOBS = len(os.sched_getaffinity(0))
 
@@ -109,6 +112,12 @@ def main() -> int:
     static = static_fingerprint()
     if not STATIC_STAMP.is_file() or STATIC_STAMP.read_text() != static or not (HTML / "index.html").is_file():
         command.append("--all")
+    # An edited bibliography, read into the saved environment incrementally and in parallel, gave a
+    # bibliography page listing every entry twice (sphinxcontrib-bibtex 2.7.0); reading every page
+    # afresh gives the clean build's page. The chapters' execution cache is kept.
+    bibliography = fingerprint([ROOT / "references.bib"])
+    if not BIBLIOGRAPHY_STAMP.is_file() or BIBLIOGRAPHY_STAMP.read_text() != bibliography:
+        ENVIRONMENT.unlink(missing_ok=True)
     # Sphinx starts up while the chapters execute, and waits for them before it reads a page.
     executed_mark = BUILD / ".chapters-executed"
     executed_mark.unlink(missing_ok=True)
@@ -127,11 +136,14 @@ def main() -> int:
               + (f"; {len(failed)} failed and will be executed again by Sphinx, which reports the error:"
                  if failed else ""), flush=True)
     for chapter in failed:
-        print(f"  {chapter}: {str(executed[chapter]).splitlines()[0]}", flush=True)
+        # the error's own last line names what went wrong (the first only says that a cell failed)
+        lines = [line for line in str(executed[chapter]).splitlines() if line.strip()]
+        print(f"  {chapter}: {lines[-1] if lines else 'failed'}", flush=True)
     returncode = sphinx.wait()
     if returncode != 0:
         return fail(f"jb build exited with status {returncode} (see the messages above)")
     STATIC_STAMP.write_text(static)
+    BIBLIOGRAPHY_STAMP.write_text(bibliography)
     INPUTS_STAMP.write_text(inputs)
     print(f"Built in {time.perf_counter() - started:.1f} s. Open the book: {HTML / 'index.html'}")
     return 0
