@@ -269,13 +269,16 @@ def _sponsors(t, f) -> None:
         early = [names_[s_] for s_, d in zip(begun["study_id"], begun["start"])
                  if isinstance(d, str) and pd.Timestamp(d) < sold]
     interests = t["interests"]
+    agreement = interests["statement"].str.contains("Sponsored Research Agreement with CHOP first dated", na=False).any()
     support = [short_name(n, part=False) for n in early
                if interests[(interests["party"] == short_name(n, part=False))
                             & interests["statement"].str.contains("Research Support", na=False)].shape[0]]
     f["sponsor_caveat"] = (
         f"{_and([short_name(n, part=False) for n in early])} began before the company bought the programme"
-        + (f"; PubMed lists government research support for {_and(support)}'s paper" if support else "")
-        + ", and who paid for the trial itself is not in the sources we read") if early else \
+        + (f"; PubMed lists research support from the NIH and from sources other than the US government for {_and(support)}'s paper"
+           if support else "")
+        + (", and the company already had a research agreement with CHOP" if agreement else "")
+        + "; who paid for the trial itself is not in the sources we read") if early else \
         "every one of them began after the company bought the programme"
     f["sponsors"] = _and(list(dict.fromkeys(_company(s) for s in registry_named["value"])))
     others = [t2 for t2 in by_trial.index if t2 not in named]
