@@ -27,4 +27,21 @@
       dialog.close();
     }
   });
+  // A link to a section whose detail is folded (the summary of findings) opens the fold it lands
+  // on, so the reader sees what the link promised.
+  function openFoldsAtTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) {
+      return;
+    }
+    var section = target.closest("section") || target;
+    section.querySelectorAll("details.open-on-link").forEach(function (fold) {
+      if (fold.closest("section") === section) {
+        fold.open = true;
+      }
+    });
+  }
+  window.addEventListener("hashchange", openFoldsAtTarget);
+  openFoldsAtTarget();
 })();

@@ -289,7 +289,7 @@ def development_timeline_chart(events: pd.DataFrame, wide: bool = False) -> alt.
     return (spans + points + row_labels(places, height, left=wide)).resolve_axis(x="independent").properties(
         width=plot_width, height=height,
         title=fit_title("Fasoracetam's development, as dated by the sources reviewed",
-                        "One row per dated event; bars run from start to end. Hover a mark for its source.",
+                        "One row per dated event; bars run from start to end. On a computer, hover a mark for its source.",
                         width=title_width),
         description=(f"Timeline of fasoracetam's development from {first} to {last}, {len(frame)} dated events: "
                      + "; ".join(f"{w}: {l}" for w, l in zip(frame["when"], frame["label"]))),
@@ -531,7 +531,7 @@ def evidence_map_chart(findings: pd.DataFrame) -> alt.LayerChart:
     return chart.properties(
         width=WIDTH, height=height,
         title=fit_title("What stands behind each claimed mechanism",
-                        "One mark per finding (or per claim with no study). Hover a mark for the study, species, dose and effect."),
+                        "One mark per finding (or per claim with no study). On a computer, hover a mark for the study, species, dose and effect."),
         description=("Evidence map of fasoracetam's claimed mechanisms. "
                      + "; ".join(f"{k}: {int(counts.get(k, 0))} finding(s)" for k in EVIDENCE_KINDS) + ". "
                      + "; ".join(f"{s}, {k}: {st}, {b}" for s, k, st, b in

@@ -325,6 +325,8 @@ def _doses(t, f) -> None:
     f["repeated_age_low"], f["repeated_age_high"] = min(a for a, _ in spans), max(b for _, b in spans)
     singles = reports[(reports["context"] == "trial single dose") & (reports["species"] == "human")]
     f["single_dose_low"] = f"{int(singles['mg_low'].min()):d} mg"
+    single_ages = facts[(facts["field"] == "ages") & facts["study_id"].isin(singles["study_id"])]["value"]
+    f["single_dose_age_low"] = min(_ages(v, "study_facts.csv, ages")[0] for v in single_ages)
     f["single_dose_high"] = f"{int(singles['mg_high'].max()):d} mg"
     children = t["studies"][t["studies"]["study_id"].isin(_trials_in_children(t))]
     dosed = set(reports["study_id"].dropna())
@@ -430,6 +432,8 @@ def _claims(t, f) -> None:
     f["c15_figure"] = _percent_in(c15["claim"], "claims.csv, claim C15")
     f["c15_page"] = POPULAR_PAGE_WORDS[c15["source"]]
     people = {"human-controlled", "human-uncontrolled"}
+    f["cycling_found"] = ("no study of cycling was found either" if by_id.loc["C55", "evidence"] == "none"
+                          else "a study bears on cycling")
     f["tolerance_found"] = ("a study in people reports on it" if by_id.loc["C29", "evidence"] in people
                             else "no study of tolerance in people was found")
     memory_mood = claims[claims["claim_id"].isin(["C08", "C09", "C11"])]
@@ -554,6 +558,17 @@ def _what_was_read(t, f) -> None:
     f["papers_full_text"] = "none" if full == 0 else str(full)
     f["papers_abstract"] = int((papers["read"] == "abstract").sum())
     f["papers_title_only"] = int(papers["read"].isin(["title-only", "citation-only"]).sum())
+
+
+@facts_from("events", "studies")
+def _newest_result(t, f) -> None:
+    """The year of the newest result announced or published for a trial of fasoracetam in children."""
+    events, studies = t["events"], t["studies"]
+    ours = set(studies.loc[studies["drug_identity"] == "fasoracetam", "study_id"])
+    results = events[events["study_id"].isin(ours) & events["primary_endpoint"].notna()
+                     & events["category"].isin(["company", "publication"])]
+    years = [int(str(d)[:4]) for d in results["start"].dropna()]
+    f["newest_result_year"] = str(max(years)) if years else "no year found"
 
 
 @facts_from("versions", "search_log")

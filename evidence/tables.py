@@ -96,10 +96,13 @@ def markdown_table(frame: pd.DataFrame, columns: dict[str, str], *,
     return "\n".join(lines) + "\n"
 
 
-def folded(summary: str, body: str) -> str:
+def folded(summary: str, body: str, *, open_on_link: bool = False) -> str:
     """Markdown (a table, usually) folded under a line that says what it holds: the reader opens
-    it with a tap, and the page stays short on a phone. Print opens every fold (tools/pdf.py)."""
-    return (f'<details class="folded">\n<summary>{html.escape(summary)}</summary>\n\n'
+    it with a tap, and the page stays short on a phone. Print opens every fold (tools/pdf.py).
+    With ``open_on_link``, a link to the section that holds it opens it (``_static/menus.js``):
+    for a fold that is what the link promises."""
+    classes = "folded open-on-link" if open_on_link else "folded"
+    return (f'<details class="{classes}">\n<summary>{html.escape(summary)}</summary>\n\n'
             f"{body.rstrip()}\n\n</details>\n")
 
 
