@@ -25,8 +25,18 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 INPUTS_STAMP = BUILD / ".inputs-hash"
 STATIC_STAMP = BUILD / ".static-hash"
-#: Chapters are read and executed this many at a time: one per core this process may use.
-JOBS = len(os.sched_getaffinity(0))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system has one (Linux), else
+    every core (macOS and Windows have no ``os.sched_getaffinity``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+#: Chapters are executed this many at a time: one per core this process may use.
+JOBS = usable_cores()
 
 #: What is not an input of the HTML book (folders at any depth, and file suffixes).
 NOT_INPUTS = {".git", ".venv", "_build", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "tests", ".ci"}
