@@ -1,5 +1,5 @@
 """Sphinx extension for the book's build: chapters executed afresh when their data change, the same
-HTML from every build, Vega loaded only where needed, chapters read two at a time.
+HTML from every build, Vega loaded only where needed.
 
 1. The execution cache (jupyter-cache) keys a notebook on its code alone, so editing a CSV
    would republish stale numbers. On reading a chapter notebook, this extension finds the
@@ -14,14 +14,12 @@ HTML from every build, Vega loaded only where needed, chapters read two at a tim
 5. myst-nb's stylesheet is in place before pages are written (see ``_copy_notebook_css_first``).
 6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``)
    and keeps the index entries of pages a rebuild does not write (see ``_keep_index_entries``).
-7. The execution cache's database is created before chapters are read in parallel.
-8. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
-9. Every page says when it last changed: the date of the newest commit to its source and to the
+7. Every page says when it last changed: the date of the newest commit to its source and to the
    data it reads, from the repository history (see ``page_files`` and ``page_history``).
-10. Every chapter notebook is published next to its page as the notebook the build executed
-    (see ``_publish_executed_notebooks``), with a link to it on the page.
-11. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
-    stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
+8. Every chapter notebook is published next to its page as the notebook the build executed
+   (see ``_publish_executed_notebooks``), with a link to it on the page.
+9. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
+   stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
 """
 from __future__ import annotations
 
@@ -155,19 +153,6 @@ def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = deferred
 
 
-#: sphinx-external-toc always loads this extension, which patches how sections are numbered
-#: (after all pages are read, in the main process) but does not declare itself safe for
-#: parallel reading, so Sphinx would read, and execute, the chapters one after another.
-_UNDECLARED_BUT_SAFE = ("sphinx_multitoc_numbering",)
-
-
-def _declare_parallel_safe(app) -> None:
-    for name in _UNDECLARED_BUT_SAFE:
-        extension = app.extensions.get(name)
-        if extension is not None and extension.parallel_read_safe is None:
-            extension.parallel_read_safe = extension.parallel_write_safe = True
-
-
 def _remember_plugin_lookups() -> None:
     """pybtex looks a style plugin up by scanning every installed package's entry points, on
     every citation: about 20 ms each, several seconds per build. The installed packages do not
@@ -254,19 +239,6 @@ def _wait_for_executed_chapters(app, env, docnames) -> None:
             time.sleep(0.05)
             waited += 0.05
     return None
-
-
-def _create_execution_cache(app) -> None:
-    """A fresh execution cache creates its database on first use. Two chapter readers, started
-    together, both tried to create it ("table settings already exists") and a clean build failed
-    now and then. Created here, in the main process before any reader starts, it exists once."""
-    config = app.env.mystnb_config
-    if config.execution_mode != "cache":
-        return
-    from jupyter_cache import get_cache
-
-    Path(config.execution_cache_path).mkdir(parents=True, exist_ok=True)
-    get_cache(config.execution_cache_path).db  # noqa: B018 (the property creates the database)
 
 
 #: Names the git checkout whose history dates the pages, for a copy of the project that has no
@@ -539,11 +511,9 @@ def _inline_page_styles(app, exception) -> None:
 
 
 def setup(app):
-    _declare_parallel_safe(app)
     app.add_search_language(percent_search_language())
     app.connect("env-updated", _remember_glossary)
     app.connect("doctree-resolved", _define_terms_in_place)
-    app.connect("builder-inited", _create_execution_cache, priority=900)
     app.connect("env-before-read-docs", _wait_for_executed_chapters)
     _remember_plugin_lookups()
     _search_index_forgets_vanished_words()
