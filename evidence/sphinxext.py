@@ -39,7 +39,7 @@ from .data import ROOT
 VEGA_BUNDLE = "vendor/vega-bundle.js"
 #: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
 CHART_SCRIPT = "charts.js"
-#: Jupyter Book adds every script in _static/ to every page (deferred here, see ``_defer_scripts``);
+#: Jupyter Book adds every script in _static/ to every page (deferred by _templates/layout.html);
 #: two of them serve the reader on every page: menus.js makes the header's menu buttons open the
 #: theme's drawers on a phone, terms.js shows a glossary term's definition in place when tapped.
 CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
@@ -130,27 +130,6 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         app.add_js_file(CHART_SCRIPT, loading_method="defer")
     if _CITATION_LIST in body:
         context["body"] = body.replace(_CITATION_LIST, '<div class="citation-list">')
-
-
-#: Scripts that must run before the page's inline scripts (which set options on them).
-_RUN_FIRST = {"documentation_options.js"}
-
-
-def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Every script file of the page, except the few that inline scripts need first, loads
-    deferred: none holds up the first paint on a slow phone, and they still run in order. The
-    search page is left as it is: the theme's search script there runs at once and needs them."""
-    from sphinx.builders.html._assets import _JavaScript
-
-    if pagename == "search":
-        return
-    deferred = []
-    for script in context.get("script_files", []):
-        if (isinstance(script, _JavaScript) and script.filename and Path(str(script.filename)).name not in _RUN_FIRST
-                and "async" not in script.attributes):
-            script = _JavaScript(script.filename, priority=script.priority, **{**script.attributes, "defer": "defer"})
-        deferred.append(script)
-    context["script_files"] = deferred
 
 
 def _remember_plugin_lookups() -> None:
@@ -523,7 +502,6 @@ def setup(app):
     app.connect("html-page-context", _on_html_page_context)
     app.connect("env-updated", _date_pages)
     app.connect("html-page-context", _add_page_footer)
-    app.connect("html-page-context", _defer_scripts, priority=900)
     app.connect("build-finished", _publish_executed_notebooks)
     app.connect("build-finished", _keep_index_entries, priority=900)
     app.connect("build-finished", _inline_page_styles, priority=950)
