@@ -62,7 +62,9 @@ def book_inputs() -> list[Path]:
 
 
 #: Inputs every page depends on without Sphinx noticing: a change to any of them rewrites every page.
-WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml")
+#: The package holds the book's Sphinx extension and the inline styles (evidence/sphinxext.py,
+#: evidence/pagecss.py): a page no chapter change touches is written by them too.
+WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml", "evidence")
 
 
 def static_fingerprint() -> str:
@@ -71,7 +73,8 @@ def static_fingerprint() -> str:
     files = []
     for name in WHOLE_BOOK_INPUTS:
         path = ROOT / name
-        files += [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.is_file() else []
+        files += [f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts] if path.is_dir() \
+            else [path] if path.is_file() else []
     return fingerprint(files)
 
 
