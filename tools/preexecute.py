@@ -93,12 +93,12 @@ def _worker(tasks, results, timeout: int) -> None:
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    from evidence.notebooks import NETWORK_GUARD, PROBE, probe_result
+    from evidence.notebooks import NETWORK_GUARD, PROBE, kernel_client, probe_result
 
     fresh = bool(os.environ.get(FRESH_KERNELS_ENV))
 
     def started_kernel(folder: str):
-        manager = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
+        manager = kernel_client(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
         run_sync(manager.start_kernel)(cwd=folder, env=dict(os.environ))
         return manager
 
