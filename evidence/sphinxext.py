@@ -12,13 +12,14 @@ HTML from every build, Vega loaded only where needed.
 3. The bibliography's citation list loses a list role that its items do not fit.
 4. pybtex's plugins are registered once, so that it finds them without scanning every installed
    package again for every citation (see ``_register_bibliography_plugins``).
-6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``)
-   and keeps the index entries of pages a rebuild does not write (see ``_keep_index_entries``).
-7. Every page says when it last changed: the date of the newest commit to its source and to the
+5. The search index drops words no page holds any more and keeps the index entries of pages
+   a rebuild does not write, so that a rebuild writes a clean build's index (``evidence.upstream``,
+   the one module that holds the build's workarounds on other packages' internals).
+6. Every page says when it last changed: the date of the newest commit to its source and to the
    data it reads, from the repository history (see ``page_files`` and ``page_history``).
-8. Every chapter notebook is published next to its page as the notebook the build executed
+7. Every chapter notebook is published next to its page as the notebook the build executed
    (see ``_publish_executed_notebooks``), with a link to it on the page.
-9. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
+8. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
    stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import upstream
 from .data import ROOT
 
 VEGA_BUNDLE = "vendor/vega-bundle.js"
@@ -157,43 +159,6 @@ def _register_bibliography_plugins() -> None:
             except ImportError:  # an optional plugin that cannot load: pybtex looks it up (and fails) as before
                 continue
             register_plugin(group, entry_point.name, plugin, force=True)
-
-
-def _search_index_forgets_vanished_words() -> None:
-    """When a rebuild re-reads a page, Sphinx's search index keeps every word the old page had,
-    with an empty list of pages: after a data edit and its undo, the index differed from a clean
-    build's. Words left with no page are dropped, as a clean build never has them."""
-    from sphinx.search import IndexBuilder
-
-    prune = IndexBuilder.prune
-    if getattr(prune, "forgets_vanished_words", False):
-        return
-
-    def prune_and_forget(self, docnames) -> None:
-        prune(self, docnames)
-        for mapping in (self._mapping, self._title_mapping):
-            for word in [w for w, pages in mapping.items() if not pages]:
-                del mapping[word]
-        for gone in [d for d in self._index_entries if d not in self.env.all_docs]:
-            del self._index_entries[gone]  # index entries of a page that no longer exists
-
-    prune_and_forget.forgets_vanished_words = True
-    IndexBuilder.prune = prune_and_forget
-
-
-def _keep_index_entries(app, exception) -> None:
-    """Sphinx saves its environment before writing pages, but collects a page's index entries
-    (the glossary's terms) while writing it, and the search index file does not keep them: a
-    rebuild that did not write the glossary again dropped its terms from the search index. The
-    environment is saved again once the pages are written, so the next build still has them."""
-    if exception is not None or app.builder.format != "html":
-        return
-    import pickle
-
-    from sphinx.application import ENV_PICKLE_FILENAME
-
-    with open(Path(app.doctreedir) / ENV_PICKLE_FILENAME, "wb") as f:
-        pickle.dump(app.env, f, pickle.HIGHEST_PROTOCOL)
 
 
 #: Names a file that tools/build.py writes once it has executed the chapters (tools/preexecute.py)
@@ -488,13 +453,12 @@ def setup(app):
     app.connect("doctree-resolved", _define_terms_in_place)
     app.connect("env-before-read-docs", _wait_for_executed_chapters)
     _register_bibliography_plugins()
-    _search_index_forgets_vanished_words()
+    upstream.setup(app)  # the workarounds that depend on Sphinx's internals
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_html_page_context)
     app.connect("env-updated", _date_pages)
     app.connect("html-page-context", _add_page_footer)
     app.connect("build-finished", _publish_executed_notebooks)
-    app.connect("build-finished", _keep_index_entries, priority=900)
     app.connect("build-finished", _inline_page_styles, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
