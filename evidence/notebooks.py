@@ -37,6 +37,20 @@ def probe_result(cell) -> dict | None:
     return None
 
 
+#: Configuration for every kernel the book starts: channels encrypted with CurveZMQ when the
+#: kernel offers it (jupyter_client's ``transport_encryption``). ipykernel 7.3 and later warn on
+#: their stderr, for every kernel started, that unencrypted channels could be read on the network.
+KERNEL_CONFIG = {"KernelManager": {"transport_encryption": "auto"}}
+
+
+def kernel_client(notebook, **options):
+    """An nbclient ``NotebookClient`` for ``notebook`` whose kernels use :data:`KERNEL_CONFIG`."""
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    return NotebookClient(notebook, config=Config(KERNEL_CONFIG), **options)
+
+
 def executed_notebook(path: Path, extra_code: tuple[str, ...] = (), timeout: int = 300,
                       prelude: tuple[str, ...] = ()):
     """The chapter at ``path`` read with jupytext and executed with nbclient (errors kept as outputs).
@@ -48,14 +62,13 @@ def executed_notebook(path: Path, extra_code: tuple[str, ...] = (), timeout: int
     """
     import jupytext
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
 
     notebook = jupytext.read(path)
     notebook.cells = ([nbformat.v4.new_code_cell(code) for code in prelude] + notebook.cells
                       + [nbformat.v4.new_code_cell(code) for code in extra_code])
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client = kernel_client(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                           resources={"metadata": {"path": str(Path(path).parent)}})
     try:
         client.execute()
     except CellTimeoutError as exc:

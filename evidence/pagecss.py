@@ -15,7 +15,10 @@ replaced by one ``<style>`` holding the same stylesheets, in the same order, wit
   point from the page to the file it named.
 
 The ``<style>`` names the stylesheets it was made from (``data-stylesheets``, the links' own
-addresses), so a test can put them back and check that the page looks the same.
+addresses without their ``?v=`` query), so a test can put them back and check that the page looks
+the same. (Sphinx adds the query only when the file is already in the output: myst-nb copies its
+stylesheet there after the pages of a clean build are written, so a clean build and a rebuild
+linked it differently.)
 The stylesheets are parsed with tinycss2. The same pages give the same bytes, so two clean
 builds stay identical. A stylesheet that cannot be found, or an ``@import`` that cannot be
 resolved, stops the build with the page and the file named.
@@ -213,7 +216,7 @@ def inline_page_styles(html_root: Path) -> list[str]:
                 except StylesheetError as error:
                     raise StylesheetError(f"{name}: {error}") from None
             css.append("".join(rule.used(words) for rule in parsed[css_path]))
-            sources.append(source)
+            sources.append(source.split("?", 1)[0])
         style = "\n".join(css).replace(_ROOT_MARK, up)
         if "</style" in style.lower():
             raise StylesheetError(f"{name}: a stylesheet holds '</style'")

@@ -1,5 +1,5 @@
 """Sphinx extension for the book's build: chapters executed afresh when their data change, the same
-HTML from every build, Vega loaded only where needed, chapters read two at a time.
+HTML from every build, Vega loaded only where needed.
 
 1. The execution cache (jupyter-cache) keys a notebook on its code alone, so editing a CSV
    would republish stale numbers. On reading a chapter notebook, this extension finds the
@@ -10,18 +10,17 @@ HTML from every build, Vega loaded only where needed, chapters read two at a tim
 2. The vendored Vega bundle is taken off the global script list and added only to pages
    whose body holds an Altair chart.
 3. The bibliography's citation list loses a list role that its items do not fit.
-4. pybtex's plugin lookups are remembered (see ``_remember_plugin_lookups``).
-5. myst-nb's stylesheet is in place before pages are written (see ``_copy_notebook_css_first``).
-6. The search index drops words no page holds any more (see ``_search_index_forgets_vanished_words``)
-   and keeps the index entries of pages a rebuild does not write (see ``_keep_index_entries``).
-7. The execution cache's database is created before chapters are read in parallel.
-8. Chapters can be read, and so executed, two at a time (see ``_UNDECLARED_BUT_SAFE``).
-9. Every page says when it last changed: the date of the newest commit to its source and to the
+4. pybtex's plugins are registered once, so that it finds them without scanning every installed
+   package again for every citation (see ``_register_bibliography_plugins``).
+5. The search index drops words no page holds any more and keeps the index entries of pages
+   a rebuild does not write, so that a rebuild writes a clean build's index (``evidence.upstream``,
+   the one module that holds the build's workarounds on other packages' internals).
+6. Every page says when it last changed: the date of the newest commit to its source and to the
    data it reads, from the repository history (see ``page_files`` and ``page_history``).
-10. Every chapter notebook is published next to its page as the notebook the build executed
-    (see ``_publish_executed_notebooks``), with a link to it on the page.
-11. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
-    stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
+7. Every chapter notebook is published next to its page as the notebook the build executed
+   (see ``_publish_executed_notebooks``), with a link to it on the page.
+8. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
+   stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
 """
 from __future__ import annotations
 
@@ -36,12 +35,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import upstream
 from .data import ROOT
 
 VEGA_BUNDLE = "vendor/vega-bundle.js"
 #: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
 CHART_SCRIPT = "charts.js"
-#: Jupyter Book adds every script in _static/ to every page (deferred here, see ``_defer_scripts``);
+#: Jupyter Book adds every script in _static/ to every page (deferred by _templates/layout.html);
 #: two of them serve the reader on every page: menus.js makes the header's menu buttons open the
 #: theme's drawers on a phone, terms.js shows a glossary term's definition in place when tapped.
 CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
@@ -134,109 +134,31 @@ def _on_html_page_context(app, pagename, templatename, context, doctree) -> None
         context["body"] = body.replace(_CITATION_LIST, '<div class="citation-list">')
 
 
-#: Scripts that must run before the page's inline scripts (which set options on them).
-_RUN_FIRST = {"documentation_options.js"}
+#: pybtex's plugin groups (its styles, back ends and bibliography formats), each with its aliases
+#: and file-suffix groups.
+PYBTEX_GROUPS = tuple(group + kind for group in (
+    "pybtex.database.input", "pybtex.database.output", "pybtex.backends", "pybtex.style.labels",
+    "pybtex.style.names", "pybtex.style.sorting", "pybtex.style.formatting") for kind in ("", ".aliases", ".suffixes"))
 
 
-def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Every script file of the page, except the few that inline scripts need first, loads
-    deferred: none holds up the first paint on a slow phone, and they still run in order. The
-    search page is left as it is: the theme's search script there runs at once and needs them."""
-    from sphinx.builders.html._assets import _JavaScript
+def _register_bibliography_plugins() -> None:
+    """pybtex finds a plugin by scanning every installed package's entry points, again for every
+    citation (about 20 ms a scan, 2 to 4 s of processor time in a build); a plugin registered with
+    pybtex's public ``register_plugin`` is found without a scan. The installed packages do not
+    change during a build, so every plugin they declare is registered once, as the class its entry
+    point names: pybtex then finds the same classes, without scanning."""
+    from importlib.metadata import entry_points
 
-    if pagename == "search":
-        return
-    deferred = []
-    for script in context.get("script_files", []):
-        if (isinstance(script, _JavaScript) and script.filename and Path(str(script.filename)).name not in _RUN_FIRST
-                and "async" not in script.attributes):
-            script = _JavaScript(script.filename, priority=script.priority, **{**script.attributes, "defer": "defer"})
-        deferred.append(script)
-    context["script_files"] = deferred
+    from pybtex.plugin import register_plugin
 
-
-#: sphinx-external-toc always loads this extension, which patches how sections are numbered
-#: (after all pages are read, in the main process) but does not declare itself safe for
-#: parallel reading, so Sphinx would read, and execute, the chapters one after another.
-_UNDECLARED_BUT_SAFE = ("sphinx_multitoc_numbering",)
-
-
-def _declare_parallel_safe(app) -> None:
-    for name in _UNDECLARED_BUT_SAFE:
-        extension = app.extensions.get(name)
-        if extension is not None and extension.parallel_read_safe is None:
-            extension.parallel_read_safe = extension.parallel_write_safe = True
-
-
-def _remember_plugin_lookups() -> None:
-    """pybtex looks a style plugin up by scanning every installed package's entry points, on
-    every citation: about 20 ms each, several seconds per build. The installed packages do not
-    change during a build, so each lookup is scanned once."""
-    import pybtex.plugin
-
-    scan = pybtex.plugin.entry_points
-    if getattr(scan, "remembered", False):
-        return
-
-    @functools.lru_cache(maxsize=None)
-    def scanned(group: str, name: str) -> tuple:
-        return tuple(scan(group=group, name=name))
-
-    def entry_points(*, group: str, name: str) -> tuple:
-        return scanned(group, name)
-
-    entry_points.remembered = True
-    pybtex.plugin.entry_points = entry_points
-
-
-def _copy_notebook_css_first(app) -> None:
-    """myst-nb copies its stylesheet into _static/ only when the build finishes. Sphinx adds a
-    checksum to a stylesheet link when the file is already there, so a rebuild's pages linked
-    it with ``?v=`` and a clean build's without: the same sources gave different HTML. Copied
-    before any page is written, every build links it the same way."""
-    if app.builder.format != "html":
-        return
-    from myst_nb.sphinx_ext import add_global_html_resources
-
-    (Path(app.builder.outdir) / "_static").mkdir(parents=True, exist_ok=True)
-    add_global_html_resources(app, None)
-
-
-def _search_index_forgets_vanished_words() -> None:
-    """When a rebuild re-reads a page, Sphinx's search index keeps every word the old page had,
-    with an empty list of pages: after a data edit and its undo, the index differed from a clean
-    build's. Words left with no page are dropped, as a clean build never has them."""
-    from sphinx.search import IndexBuilder
-
-    prune = IndexBuilder.prune
-    if getattr(prune, "forgets_vanished_words", False):
-        return
-
-    def prune_and_forget(self, docnames) -> None:
-        prune(self, docnames)
-        for mapping in (self._mapping, self._title_mapping):
-            for word in [w for w, pages in mapping.items() if not pages]:
-                del mapping[word]
-        for gone in [d for d in self._index_entries if d not in self.env.all_docs]:
-            del self._index_entries[gone]  # index entries of a page that no longer exists
-
-    prune_and_forget.forgets_vanished_words = True
-    IndexBuilder.prune = prune_and_forget
-
-
-def _keep_index_entries(app, exception) -> None:
-    """Sphinx saves its environment before writing pages, but collects a page's index entries
-    (the glossary's terms) while writing it, and the search index file does not keep them: a
-    rebuild that did not write the glossary again dropped its terms from the search index. The
-    environment is saved again once the pages are written, so the next build still has them."""
-    if exception is not None or app.builder.format != "html":
-        return
-    import pickle
-
-    from sphinx.application import ENV_PICKLE_FILENAME
-
-    with open(Path(app.doctreedir) / ENV_PICKLE_FILENAME, "wb") as f:
-        pickle.dump(app.env, f, pickle.HIGHEST_PROTOCOL)
+    declared = entry_points()
+    for group in PYBTEX_GROUPS:
+        for entry_point in declared.select(group=group):
+            try:
+                plugin = entry_point.load()
+            except ImportError:  # an optional plugin that cannot load: pybtex looks it up (and fails) as before
+                continue
+            register_plugin(group, entry_point.name, plugin, force=True)
 
 
 #: Names a file that tools/build.py writes once it has executed the chapters (tools/preexecute.py)
@@ -254,19 +176,6 @@ def _wait_for_executed_chapters(app, env, docnames) -> None:
             time.sleep(0.05)
             waited += 0.05
     return None
-
-
-def _create_execution_cache(app) -> None:
-    """A fresh execution cache creates its database on first use. Two chapter readers, started
-    together, both tried to create it ("table settings already exists") and a clean build failed
-    now and then. Created here, in the main process before any reader starts, it exists once."""
-    config = app.env.mystnb_config
-    if config.execution_mode != "cache":
-        return
-    from jupyter_cache import get_cache
-
-    Path(config.execution_cache_path).mkdir(parents=True, exist_ok=True)
-    get_cache(config.execution_cache_path).db  # noqa: B018 (the property creates the database)
 
 
 #: Names the git checkout whose history dates the pages, for a copy of the project that has no
@@ -539,22 +448,17 @@ def _inline_page_styles(app, exception) -> None:
 
 
 def setup(app):
-    _declare_parallel_safe(app)
     app.add_search_language(percent_search_language())
     app.connect("env-updated", _remember_glossary)
     app.connect("doctree-resolved", _define_terms_in_place)
-    app.connect("builder-inited", _create_execution_cache, priority=900)
     app.connect("env-before-read-docs", _wait_for_executed_chapters)
-    _remember_plugin_lookups()
-    _search_index_forgets_vanished_words()
-    app.connect("builder-inited", _copy_notebook_css_first)
+    _register_bibliography_plugins()
+    upstream.setup(app)  # the workarounds that depend on Sphinx's internals
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_html_page_context)
     app.connect("env-updated", _date_pages)
     app.connect("html-page-context", _add_page_footer)
-    app.connect("html-page-context", _defer_scripts, priority=900)
     app.connect("build-finished", _publish_executed_notebooks)
-    app.connect("build-finished", _keep_index_entries, priority=900)
     app.connect("build-finished", _inline_page_styles, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -51,7 +51,8 @@ def test_unused_rules_are_left_out_and_used_ones_kept_in_order(tmp_path):
     assert style.index(".base-rule") < style.index(".used{margin"), "the imported file stands where it was imported"
     page = (tmp_path / "chapters" / "page.html").read_text(encoding="utf-8")
     assert not STYLESHEET_LINK.search(page)
-    assert 'data-stylesheets="../_static/styles/theme.css?v=1 ../_static/base.css"' in page
+    assert 'data-stylesheets="../_static/styles/theme.css ../_static/base.css"' in page, \
+        "the stylesheets are named by their address, without a version query"
     assert inline_page_styles(tmp_path) == [], "a page already done is left as it is"
 
 

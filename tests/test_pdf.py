@@ -1,7 +1,7 @@
 """The print edition (`make pdf`, tools/pdf.py): the whole book as one tagged PDF.
 
 The session prints the whole book once, from a copy of the built HTML (so the book under test is
-left as built), in the browser the other browser tests use: about 70 s on two cores. The
+left as built), in the browser the other browser tests use: about 20 s on two cores. The
 reproducibility and off-site checks print the front page alone (a few seconds each).
 """
 from __future__ import annotations
@@ -65,8 +65,29 @@ def test_one_top_level_bookmark_per_page_of_the_book_in_toc_order(printed):
             mark.decompose()
         titles.append(" ".join(heading.get_text().split()))
     top = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert top == ["Cover"] + titles
+    assert top == titles
     assert any(isinstance(item, list) and item for item in reader.outline), "no headings nested under the pages"
+
+
+def test_bookmark_titles_read_as_the_headings(printed):
+    """Chromium's outline can drop the space at a line break or repeat a heading's text
+    ("At a glanceAt a glance"): every bookmark reads as a heading of the book."""
+    copy, target, reader = printed
+    headings = set()
+    for source in toc_files():
+        page = BeautifulSoup((copy / source.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8"),
+                             "html.parser")
+        for heading in page.select("article h1, article h2, article h3, article h4, article h5, article h6"):
+            for mark in heading.select(".headerlink"):
+                mark.decompose()
+            headings.add(" ".join(heading.get_text().split()))
+
+    def titles(items):
+        for item in items:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    strays = [title for title in titles(reader.outline) if title not in headings]
+    assert not strays, f"bookmarks that are no heading of the book: {strays[:5]}"
 
 
 def test_the_front_pages_glued_numbers_are_in_the_pdf(printed, page_texts):
@@ -85,7 +106,11 @@ def test_the_pdf_is_tagged_with_a_structure_tree_covering_every_page(printed):
     assert catalog["/MarkInfo"]["/Marked"] is True or catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712
     tree = catalog["/StructTreeRoot"].get_object()
     document = tree["/K"].get_object()
-    assert document["/S"] == "/Document" and len(document["/K"]) == len(toc_files()) + 1
+    assert document["/S"] == "/Document"
+    articles = [e for e in pdf._structure_elements(document) if e.get("/S") == "/Art"]
+    assert len(articles) == 1, "the print page is not one article"
+    parts = articles[0]["/K"]
+    assert len(parts) == len(toc_files()) + 1, "the article is not a cover and one part per page of the book"
     keys = set(int(k) for k in tree["/ParentTree"].get_object()["/Nums"][::2])
     pages_keys = [page.get("/StructParents") for page in reader.pages]
     assert None not in pages_keys and set(pages_keys) <= keys and len(set(pages_keys)) == len(pages_keys)
@@ -173,6 +198,37 @@ def test_printing_a_page_that_reaches_off_site_fails(built_book, browser, tmp_pa
     shutil.copytree(built_book, copy)
     front = copy / pdf.FRONT_PAGE
     front.write_text(front.read_text(encoding="utf-8").replace(
-        "</body>", '<img src="https://example.org/tracker.png" alt=""></body>'), encoding="utf-8")
+        "</article>", '<img src="https://example.org/tracker.png" alt=""></article>', 1), encoding="utf-8")
     with pytest.raises(pdf.PrintError, match="example.org"):
         pdf.build_pdf(copy, pages=["intro.html"], browser=browser)
+
+
+def test_the_running_heads_are_artifacts_and_no_text_is_left_untagged(printed, page_texts):
+    """The running title and page numbers are drawn in the page margins (CSS page-margin boxes)
+    and marked as artifacts, so screen readers skip them; no other text is outside the tags."""
+    copy, target, reader = printed
+    assert "Page 2 of" in page_texts[1] and pdf.BOOK_TITLE in page_texts[1].replace("\r\n", " ")
+    assert "Page 1 of" not in page_texts[0], "the cover carries a running head"
+    for number, page in enumerate(reader.pages[1:], start=2):
+        data = page.get_contents().get_data()
+        assert b"/Artifact <</Type /Pagination>> BDC" in data, f"page {number}: no running head marked as an artifact"
+        assert pdf.mark_untagged_text_as_artifact(data) == data, f"page {number}: text that is neither tagged nor an artifact"
+
+
+def test_links_between_pages_stay_in_the_pdf_and_others_point_at_the_books_files(printed):
+    copy, target, reader = printed
+    inside, files = 0, []
+    for page in reader.pages:
+        for annotation in page.get("/Annots", []) or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            if "/Dest" in annotation or (action is not None and action.get_object().get("/S") == "/GoTo"):
+                inside += 1
+            elif action is not None and "/URI" in action.get_object():
+                uri = str(action.get_object()["/URI"])
+                assert not uri.startswith(("http://127.0.0.1", "http://localhost")), f"a link to the print server: {uri}"
+                if not re.match(r"^[a-z]+:", uri):
+                    files.append(uri)
+    assert inside > 100, "links between the book's pages do not stay in the PDF"
+    missing = [uri for uri in files if not (copy / uri.split("#")[0]).is_file()]
+    assert files and not missing, f"links to files that are not beside the PDF: {missing[:5]}"

@@ -28,8 +28,18 @@ STATIC_STAMP = BUILD / ".static-hash"
 BIBLIOGRAPHY_STAMP = BUILD / ".bibliography-hash"
 #: Sphinx's saved environment: removed to make Sphinx read every page afresh.
 ENVIRONMENT = BUILD / ".doctrees" / "environment.pickle"
-#: Chapters are read and executed this many at a time: one per core this process may use.
-JOBS = len(os.sched_getaffinity(0))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system has one (Linux), else
+    every core (macOS and Windows have no ``os.sched_getaffinity``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+#: Chapters are executed this many at a time: one per core this process may use.
+JOBS = usable_cores()
 
 #: What is not an input of the HTML book (folders at any depth, and file suffixes).
 NOT_INPUTS = {".git", ".venv", "_build", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "tests", ".ci"}
@@ -55,7 +65,9 @@ def book_inputs() -> list[Path]:
 
 
 #: Inputs every page depends on without Sphinx noticing: a change to any of them rewrites every page.
-WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml")
+#: The package holds the book's Sphinx extension and the inline styles (evidence/sphinxext.py,
+#: evidence/pagecss.py): a page no chapter change touches is written by them too.
+WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml", "evidence")
 
 
 def static_fingerprint() -> str:
@@ -64,7 +76,8 @@ def static_fingerprint() -> str:
     files = []
     for name in WHOLE_BOOK_INPUTS:
         path = ROOT / name
-        files += [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.is_file() else []
+        files += [f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts] if path.is_dir() \
+            else [path] if path.is_file() else []
     return fingerprint(files)
 
 
@@ -107,8 +120,13 @@ def main() -> int:
         print(error, file=sys.stderr)
         return fail("the data did not validate (see above)")
 
-    command = [sys.executable, str(ROOT / "tools" / "jb_parallel.py"), str(JOBS), "build", str(ROOT),
-               "--builder", "html", "-n", "-W", "--keep-going", "--quiet"]
+    # Jupyter Book's own command. Sphinx reads the pages one after another: with the chapters
+    # executed beforehand, reading them in two processes was measured no faster.
+    jb = shutil.which("jb", path=str(Path(sys.executable).parent)) or shutil.which("jb")
+    if jb is None:
+        kernels.close()
+        return fail("Jupyter Book's `jb` command is not installed next to this Python (run `make book`)")
+    command = [jb, "build", str(ROOT), "--builder", "html", "-n", "-W", "--keep-going", "--quiet"]
     static = static_fingerprint()
     if not STATIC_STAMP.is_file() or STATIC_STAMP.read_text() != static or not (HTML / "index.html").is_file():
         command.append("--all")

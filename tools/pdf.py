@@ -1,21 +1,30 @@
 """The print edition: the built HTML book printed by headless Chromium into one accessible PDF.
 
-`make pdf` runs this after `make book`. Each page of the table of contents is opened from a local
-server, its charts drawn, and printed with Playwright's ``page.pdf(outline=True, tagged=True)``
-(bookmarks from the headings, a structure tree for screen readers) under the print stylesheet
-(``_static/print.css``). pypdf then joins a cover and the chapters in ``_toc.yml`` order:
+`make pdf` runs this after `make book`. The pages of the table of contents are put together into one
+print page, in `_toc.yml` order after a cover (each page's article, under the book's stylesheets
+and `_static/print.css`), which Chromium prints once, through Playwright, with
+``page.pdf(outline=True, tagged=True)``. The page is served from the built book (it is never
+written to disk), so its pictures and stylesheets load as on the web; any request that tries to
+leave the book stops the printing with an error. Chromium gives:
 
-- one top-level bookmark per page of the book, its headings nested under it;
-- the chapters' structure trees joined under one Document (pypdf copies pages, not structure);
-- a running title and page numbers drawn on every page but the cover, marked as artifacts so
-  screen readers skip them (Chromium numbers each chapter from 1, so the book numbers its pages
-  itself);
-- fixed metadata (title, version, the commit's date as creation date) and a file identifier
-  from the content, so the same commit gives the same bytes.
+- one top-level bookmark per page of the book (its title, the page's first heading), its headings
+  nested under it;
+- a structure tree for screen readers over the whole book;
+- links between the book's pages as links inside the PDF;
+- a running title (the book's and the page's) and page numbers in the page margins, from CSS
+  page-margin boxes and a named page per page of the book (Chromium 131 or later); none on the cover.
 
-Any request that tries to leave the book while printing stops the printing with an error.
-The PDF is written to ``_build/html/`` (so the front page can link to it) and the front page
-of the built book gets a link to it.
+pypdf, through its public objects only, then makes the file reproducible and self-contained: fixed
+metadata (title, version, the commit's date as creation date) and a file identifier from the
+content, so the same commit gives the same bytes; the structure elements' ids, which Chromium names
+after DOM nodes and numbers differently at each print, numbered in reading order; links to files of
+the book that are not printed (notebooks, data) relative to the PDF, which sits at the top of the
+built book; the running heads marked as artifacts, so screen readers skip them; and bookmark titles
+as the headings read (Chromium's outline can drop the space at a line break or repeat a heading's
+text).
+
+The one-page summary is printed on its own, from its page, and finished the same way. Both PDFs are
+written to ``_build/html/``, and the front page of the built book gets links to them.
 """
 from __future__ import annotations
 
@@ -23,8 +32,8 @@ import datetime as dt
 import hashlib
 import html
 import io
+import posixpath
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from pageweight import CHARTS_DRAWN, CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from pageweight import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
 BOOK_TITLE = "Fasoracetam: an executable evidence review"
@@ -45,17 +54,15 @@ SUMMARY_PAGE = "chapters/summary.html"
 OPEN_FOLDS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 FRONT_PAGE = "intro.html"
 LINK_MARK = 'class="print-edition"'
-A4_MM = (210, 297)
-
-
-#: The page's title as its first heading shows it, without the heading's link mark.
-PAGE_TITLE = """() => {
-  const h = document.querySelector("article h1");
-  if (!h) { return null; }
-  const copy = h.cloneNode(true);
-  copy.querySelectorAll(".headerlink").forEach(e => e.remove());
-  return copy.textContent.replace(/\\s+/g, " ").trim();
-}"""
+#: The address the print page is served at (from memory, beside the built book's files).
+PRINT_PAGE = "print-edition.html"
+#: Attributes that hold ids (one or several): renamed with the ids they point at.
+ID_LISTS = ("for", "headers", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns",
+            "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto", "list", "form")
+URL_REFERENCE = re.compile(r"url\(\s*(['\"]?)#([^)'\"]+)\1\s*\)")
+NOT_A_FILE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|/)", re.IGNORECASE)
+#: The look of the running heads and of the cover.
+RUNNING = 'font: 7.5pt system-ui, "DejaVu Sans", sans-serif; color: #444;'
 
 
 class PrintError(RuntimeError):
@@ -100,53 +107,154 @@ def pdf_name(version: str) -> str:
     return f"{PDF_PREFIX}{version}.pdf"
 
 
-def cover_html(info: dict) -> str:
-    commit = info["commit"] + (" with uncommitted changes" if info["dirty"] else "")
+def summary_pdf_name(version: str) -> str:
+    return f"{SUMMARY_PREFIX}{version}.pdf"
+
+
+def _text(element) -> str:
+    """An element's words as they read, without Sphinx's heading link mark."""
+    from bs4 import BeautifulSoup
+
+    copy = BeautifulSoup(str(element), "html.parser")
+    for mark in copy.select(".headerlink"):
+        mark.decompose()
+    return " ".join(copy.get_text().split())
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def part_id(number: int) -> str:
+    """The id (and the named page) of the ``number``th page of the book in the print page."""
+    return f"print-part-{number}"
+
+
+def print_page(html_root: Path, pages: list[str], info: dict) -> tuple[str, list[str]]:
+    """The print page: the cover, then each page's article in order; and the headings it holds.
+
+    Ids stay as they are where they are unique in the book; an id a page shares with an earlier
+    page is renamed ``print-part-N--id``, and every link, label and reference to it with it. A link
+    to a printed page (or a place in it) points into the print page; a link to any other file of
+    the book is written relative to the top of the built book, where the PDF sits."""
+    from bs4 import BeautifulSoup
+
+    articles = []
+    for page in pages:
+        soup = BeautifulSoup((html_root / page).read_text(encoding="utf-8"), "html.parser")
+        article = soup.select_one("article.bd-article")
+        if article is None or article.find("h1") is None:
+            raise PrintError(f"{page}: no article with a heading to print")
+        articles.append((soup, article))
+    titles = [_text(article.find("h1")) for _, article in articles]
+    used = {part_id(n) for n in range(len(pages) + 1)}
+    renamed: list[dict[str, str]] = []
+    for number, (_, article) in enumerate(articles, start=1):
+        mapping = {}
+        for element in article.find_all(id=True):
+            mapping[element["id"]] = element["id"] if element["id"] not in used else f"{part_id(number)}--{element['id']}"
+            used.add(mapping[element["id"]])
+        renamed.append(mapping)
+    number_of = {page: number for number, page in enumerate(pages, start=1)}
+
+    def address(number: int, href: str) -> str:
+        ids = renamed[number - 1]
+        if href.startswith("#"):
+            return "#" + ids.get(href[1:], href[1:])
+        if NOT_A_FILE.match(href):
+            return href
+        path, _, fragment = href.partition("#")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(pages[number - 1]), path)) if path else pages[number - 1]
+        if target in number_of:
+            into = number_of[target]
+            return "#" + (renamed[into - 1].get(fragment, fragment) if fragment else part_id(into))
+        return target + ("#" + fragment if fragment else "")
+
+    parts = []
+    for number, (_, article) in enumerate(articles, start=1):
+        ids = renamed[number - 1]
+        for element in article.find_all(True):
+            for name, value in list(element.attrs.items()):
+                if name == "id":
+                    element[name] = ids[value]
+                elif name in ("href", "xlink:href"):
+                    element[name] = address(number, value)
+                elif name == "src" and not NOT_A_FILE.match(value) and not value.startswith("data:"):
+                    element[name] = posixpath.normpath(posixpath.join(posixpath.dirname(pages[number - 1]), value))
+                elif name in ID_LISTS:
+                    element[name] = " ".join(ids.get(token, token) for token in (value if isinstance(value, list) else value.split()))
+                elif isinstance(value, str) and "url(#" in value:
+                    element[name] = URL_REFERENCE.sub(lambda m: f"url(#{ids.get(m.group(2), m.group(2))})", value)
+            if element.name == "details":
+                element["open"] = ""
+        parts.append(f'<section class="print-part" id="{part_id(number)}" style="page: {part_id(number)}">'
+                     + article.decode_contents() + "</section>\n")
+    headings = [_text(h) for _, article in articles for h in article.find_all(re.compile(r"^h[1-6]$"))]
+
+    first, folder = articles[0][0], posixpath.dirname(pages[0])
+    style = first.select_one("style[data-stylesheets]")
+    if style is None:
+        raise PrintError(f"{pages[0]}: no inline styles naming the book's stylesheets")
+    links = "".join(f'<link rel="stylesheet" href="{html.escape(posixpath.normpath(posixpath.join(folder, sheet)))}">\n'
+                    for sheet in style["data-stylesheets"].split())
+    root_attributes = " ".join(f'{name}="{html.escape(value if isinstance(value, str) else " ".join(value))}"'
+                               for name, value in first.html.attrs.items())
+    named_pages = "\n".join(f"@page {part_id(n)} {{ @top-right {{ content: {_css_string(title)}; }} }}"
+                             for n, title in enumerate(titles, start=1))
     e = html.escape
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(BOOK_TITLE)}</title>
-<style>
-@page {{ size: A4; margin: 30mm 22mm; }}
-body {{ font-family: system-ui, "DejaVu Sans", sans-serif; color: #111; }}
-h1 {{ font-size: 26pt; line-height: 1.2; margin: 40mm 0 8mm; }}
-p {{ font-size: 12pt; line-height: 1.5; margin: 0 0 3mm; }}
-.warning {{ margin-top: 25mm; padding: 5mm; border: 1.5pt solid #8a5a00; font-size: 12pt; }}
-code {{ font-size: 9.5pt; }}
-</style></head><body>
-<h1>{e(BOOK_TITLE)}</h1>
+    commit = info["commit"] + (" with uncommitted changes" if info["dirty"] else "")
+    head = f"""<style>
+@media print {{
+  @page {{
+    @top-left {{ content: {_css_string(BOOK_TITLE)}; {RUNNING} }}
+    @top-right {{ {RUNNING} }}
+    @bottom-left {{ content: {_css_string(f"Version {info['version']}. Not medical advice.")}; {RUNNING} }}
+    @bottom-right {{ content: "Page " counter(page) " of " counter(pages); {RUNNING} }}
+  }}
+  @page {part_id(0)} {{
+    margin: 30mm 22mm;
+    @top-left {{ content: none; }} @top-right {{ content: none; }}
+    @bottom-left {{ content: none; }} @bottom-right {{ content: none; }}
+  }}
+{named_pages}
+  /* The theme hides a page's first heading in print (it prints its own title); here it is the title. */
+  .bd-main .bd-content .bd-article .print-part h1:first-of-type {{ display: block; }}
+}}
+.print-cover {{ font-family: system-ui, "DejaVu Sans", sans-serif; color: #111; }}
+.print-cover p {{ font-size: 12pt; line-height: 1.5; margin: 0 0 3mm; }}
+.print-cover .print-cover-title {{ font-size: 26pt; font-weight: bold; line-height: 1.2; margin: 40mm 0 8mm; }}
+.print-cover .print-cover-warning {{ margin-top: 25mm; padding: 5mm; border: 1.5pt solid #8a5a00; }}
+.print-cover code {{ font-size: 9.5pt; color: #111; }}
+</style>"""
+    cover = f"""<section class="print-part print-cover" id="{part_id(0)}" style="page: {part_id(0)}">
+<p class="print-cover-title">{e(BOOK_TITLE)}</p>
 <p>Print edition of version {e(info["version"])}, dated {e(info["date"])}.</p>
 <p>Printed from commit <code>{e(commit)}</code>.</p>
 <p>Licence: {e(LICENCE)}. Cite the book with the version you used (see CITATION.cff).</p>
 <p>On the web the charts show their values on hover and the pharmacokinetic explorer is interactive;
 the code behind every number is in the published notebooks.</p>
-<p class="warning"><strong>Not medical advice.</strong> This book reviews published evidence for information.
+<p class="print-cover-warning"><strong>Not medical advice.</strong> This book reviews published evidence for information.
 It does not recommend fasoracetam, any dose of it, or any use of it; where it reports doses, it reports
 what a source says was given or claimed.</p>
-</body></html>"""
+</section>
+"""
+    text = (f'<!DOCTYPE html>\n<html {root_attributes}><head><meta charset="utf-8">'
+            f"<title>{e(BOOK_TITLE)} (version {e(info['version'])})</title>\n{links}{head}</head>\n<body>"
+            '<div class="bd-container"><div class="bd-container__inner bd-page-width">'
+            '<main class="bd-main" id="main-content" role="main"><div class="bd-content"><div class="bd-article-container">'
+            '<article class="bd-article">\n' + cover + "".join(parts)
+            + "</article></div></div></main></div></div></body></html>\n")
+    return text, headings
 
 
-def running_heads_html(heads: list[tuple[str, str]]) -> str:
-    """One blank A4 page per page of the book, holding only its running title and page number."""
-    e = html.escape
-    pages = "".join(
-        f'<div class="page"><div class="head"><span>{e(BOOK_TITLE)}</span><span>{e(title)}</span></div>'
-        f'<div class="foot"><span>Version {e(version_text)}. Not medical advice.</span>'
-        f"<span>Page {number} of {len(heads)}</span></div></div>"
-        if title is not None else '<div class="page"></div>'
-        for number, (title, version_text) in enumerate(heads, start=1))
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>
-@page {{ size: A4; margin: 0; }}
-body {{ margin: 0; font-family: system-ui, "DejaVu Sans", sans-serif; font-size: 7.5pt; color: #444; }}
-.page {{ position: relative; width: {A4_MM[0]}mm; height: {A4_MM[1]}mm; break-after: page; overflow: hidden; }}
-.head, .foot {{ position: absolute; left: 15mm; right: 15mm; display: flex; justify-content: space-between; }}
-.head {{ top: 8mm; border-bottom: 0.4pt solid #999; padding-bottom: 1mm; }}
-.foot {{ bottom: 7mm; }}
-</style></head><body>{pages}</body></html>"""
-
-
-def _guard(context, base_url: str, external: list[str]) -> None:
+def _guard(context, base_url: str, external: list[str], pages: dict[str, str] | None = None) -> None:
+    """Serve ``pages`` (address -> HTML) from memory; let requests into the book through; abort and
+    record any other."""
     def route(request_route):
         url = request_route.request.url
-        if url.startswith(base_url + "/") or url.startswith(("data:", "blob:", "about:")):
+        if pages and url in pages:
+            request_route.fulfill(status=200, content_type="text/html; charset=utf-8", body=pages[url])
+        elif url.startswith(base_url + "/") or url.startswith(("data:", "blob:", "about:")):
             request_route.continue_()
         else:
             external.append(url)
@@ -155,297 +263,144 @@ def _guard(context, base_url: str, external: list[str]) -> None:
     context.route("**/*", route)
 
 
-def print_pages(browser, pages: list[str], info: dict, html_root: Path = HTML) -> tuple[bytes, list[tuple[str, bytes]], list[str]]:
-    """(cover PDF, [(page title, PDF)], requests that tried to leave the book)."""
+def print_to_pdf(browser, html_root: Path, page: str, text: str | None = None) -> tuple[bytes, str, list[str]]:
+    """Print ``page`` of the built book (or ``text``, served at that address) in print media with
+    every fold open: (the PDF, the address the book was served at, requests that tried to leave it)."""
     external: list[str] = []
-    printed = []
     with serve(html_root) as base_url:
         context = browser.new_context(service_workers="block", color_scheme="light")
         try:
-            _guard(context, base_url, external)
+            _guard(context, base_url, external, {f"{base_url}/{page}": text} if text is not None else None)
             tab = context.new_page()
             # Print media from the start: the charts stay the SVGs drawn at build time (charts.js
             # does not fetch Vega for print), so every print of a commit shows the same drawing.
             tab.emulate_media(media="print")
-            tab.set_content(cover_html(info), wait_until="load")
-            cover = tab.pdf(format="A4", prefer_css_page_size=True, outline=True, tagged=True)
-            for page in pages:
-                tab.goto(f"{base_url}/{page}", wait_until="load")
-                if tab.evaluate(CHARTS_DRAWN) is None:
-                    raise PrintError(f"{page}: the charts were not drawn within 10 s")
-                tab.evaluate("document.fonts.ready")
-                tab.evaluate(OPEN_FOLDS)
-                title = tab.evaluate(PAGE_TITLE)
-                if not title:
-                    raise PrintError(f"{page}: no heading to name its bookmark")
-                printed.append((title, tab.pdf(format="A4", prefer_css_page_size=True, print_background=True,
-                                               outline=True, tagged=True)))
-        finally:
-            context.close()
-    return cover, printed, external
-
-
-def print_overlay(browser, heads: list[tuple[str | None, str]]) -> bytes:
-    context = browser.new_context()
-    external: list[str] = []
-    try:
-        _guard(context, "http://127.0.0.1:0", external)
-        tab = context.new_page()
-        tab.set_content(running_heads_html(heads), wait_until="load")
-        overlay = tab.pdf(format="A4", prefer_css_page_size=True, tagged=False)
-    finally:
-        context.close()
-    if external:
-        raise PrintError(f"the running heads tried to load {external}")
-    return overlay
-
-
-def _set_parents(element) -> None:
-    """Point every structure element under ``element`` at its parent (/P)."""
-    from pypdf.generic import NameObject
-
-    kids = element.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids]:
-        if kid is None or not hasattr(kid, "get_object"):
-            continue
-        child = kid.get_object()
-        if hasattr(child, "get") and "/S" in child and child.get("/Type", "/StructElem") == "/StructElem":
-            child[NameObject("/P")] = element.indirect_reference
-            _set_parents(child)
-
-
-def _parent_tree_entries(node) -> list:
-    """The flat [key, value, ...] list of a number tree (its /Nums, or its /Kids' in order)."""
-    node = node.get_object()
-    if "/Nums" in node:
-        return list(node["/Nums"])
-    entries = []
-    for kid in node.get("/Kids", []):
-        entries += _parent_tree_entries(kid)
-    return entries
-
-
-LOCAL_URL = re.compile(r"^http://127\.0\.0\.1:\d+/")
-
-
-def _relink(writer, starts: dict[str, int]) -> None:
-    """Links into the book pointed at the print server's address: a link to a printed page goes to
-    its first page in the PDF; any other file of the book (a notebook, a table) is linked relative
-    to the PDF, which sits at the top of the built book."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NullObject, TextStringObject
-
-    for page in writer.pages:
-        for annotation in page.get("/Annots", []) or []:
-            annotation = annotation.get_object()
-            action = annotation.get("/A")
-            if action is None or action.get_object().get("/S") != "/URI":
-                continue
-            action = action.get_object()
-            uri = str(action["/URI"])
-            if not LOCAL_URL.match(uri):
-                continue
-            path = LOCAL_URL.sub("", uri)
-            target = starts.get(path.split("#")[0])
-            if target is not None:
-                annotation[NameObject("/A")] = DictionaryObject({
-                    NameObject("/S"): NameObject("/GoTo"),
-                    NameObject("/D"): ArrayObject([writer.pages[target].indirect_reference, NameObject("/XYZ"),
-                                                   NullObject(), NullObject(), NullObject()])})
-            else:
-                action[NameObject("/URI")] = TextStringObject(path)
-
-
-def _renumber_ids(document) -> list:
-    """Returns the new [name, element, ...] pairs for the structure tree's /IDTree, in name order."""
-    """Chromium names structure elements after DOM nodes (``node00005929``), whose numbers change
-    from one print to the next; number them in reading order instead (and the table headers that
-    point at them), per part, so the same book gives the same bytes."""
-    from pypdf.generic import ArrayObject, TextStringObject, NameObject
-
-    def elements(node):
-        node = node.get_object()
-        yield node
-        kids = node.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids]:
-            if kid is not None and hasattr(kid, "get_object"):
-                child = kid.get_object()
-                if hasattr(child, "get") and child.get("/Type", "/StructElem") == "/StructElem" and "/S" in child:
-                    yield from elements(child)
-
-    named = []
-    for part_number, part in enumerate(document["/K"]):
-        found = list(elements(part))
-        new_ids = {}
-        for element in found:
-            if "/ID" in element:
-                named.append((f"p{part_number}e{len(new_ids)}", element.indirect_reference))
-                new_ids[str(element["/ID"])] = f"p{part_number}e{len(new_ids)}"
-                element[NameObject("/ID")] = TextStringObject(new_ids[str(element["/ID"])])
-        for element in found:
-            attributes = element.get("/A")
-            for attribute in (attributes if isinstance(attributes, list) else [attributes] if attributes else []):
-                attribute = attribute.get_object()
-                if "/Headers" in attribute:
-                    attribute[NameObject("/Headers")] = ArrayObject(
-                        TextStringObject(new_ids.get(str(h), str(h))) for h in attribute["/Headers"])
-    return [item for name, ref in sorted(named) for item in (TextStringObject(name), ref)]
-
-
-def merge(parts: list[tuple[str, bytes]], overlay: bytes | None, info: dict,
-          paths: list[str | None] | None = None) -> bytes:
-    """Join the printed parts into one tagged PDF with one top-level bookmark per part."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject,
-                               BooleanObject, Fit)
-
-    writer = PdfWriter()
-    root_element = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                     NameObject("/S"): NameObject("/Document")})
-    root_ref = writer._add_object(root_element)
-    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    tree_ref = writer._add_object(tree)
-    root_element[NameObject("/P")] = tree_ref
-    kids, nums, offset = ArrayObject(), ArrayObject(), 0
-    starts: dict[str, int] = {}
-
-    for number, (label, data) in enumerate(parts):
-        reader = PdfReader(io.BytesIO(data))
-        start = len(writer.pages)
-        if paths and paths[number]:
-            starts[paths[number]] = start
-        writer.append(reader, import_outline=False)
-        source_tree = reader.root_object.get("/StructTreeRoot")
-        if source_tree is None:
-            raise PrintError(f"{label}: Chromium wrote no structure tree")
-        # The elements only, not the part's tree root (its /IDTree names would change every print);
-        # parents are set again below.
-        source_tree = source_tree.get_object()
-        top_elements = source_tree.raw_get("/K").clone(writer, ignore_fields=["/P"]).get_object() \
-            if hasattr(source_tree.raw_get("/K"), "clone") else source_tree["/K"]
-        raw_entries = _parent_tree_entries(source_tree["/ParentTree"])
-        entries = []
-        for key, value in zip(raw_entries[::2], raw_entries[1::2]):
-            entries += [key, value.clone(writer, ignore_fields=["/P"])]
-        for element in (top_elements if isinstance(top_elements, list) else [top_elements]):
-            element_object = element.get_object()
-            _set_parents(element_object)
-            element_object[NameObject("/P")] = root_ref
-            if element_object.get("/S") == "/Document":
-                element_object[NameObject("/S")] = NameObject("/Part")
-            kids.append(element)
-        for key, value in zip(entries[::2], entries[1::2]):
-            nums += [NumberObject(int(key) + offset), value]
-        for page, source_page in zip(writer.pages[start:], reader.pages):  # pypdf drops /StructParents
-            if "/StructParents" in source_page:
-                page[NameObject("/StructParents")] = NumberObject(int(source_page["/StructParents"]) + offset)
-            for annotation in page.get("/Annots", []) or []:
-                annotation = annotation.get_object()
-                if "/StructParent" in annotation:
-                    annotation[NameObject("/StructParent")] = NumberObject(int(annotation["/StructParent"]) + offset)
-        offset += (max(int(k) for k in entries[::2]) + 1) if entries else 0
-
-        # One top-level bookmark per part: its first heading (the page title), the rest nested under it.
-        outline = reader.outline
-        if outline:
-            first = outline[0]
-            top = writer.add_outline_item(title=label, page_number=start + reader.get_destination_page_number(first),
-                                          fit=Fit.xyz(top=first.get("/Top")))
-            nested = outline[1] if len(outline) > 1 and isinstance(outline[1], list) else []
-            _add_outline(writer, reader, nested, top, start, Fit)
-            for stray in outline[1:]:  # a second top-level heading on a page: keep it, under the page
-                if not isinstance(stray, list):
-                    item = writer.add_outline_item(title=stray.title, page_number=start + reader.get_destination_page_number(stray),
-                                                   parent=top, fit=Fit.xyz(top=stray.get("/Top")))
-                    following = outline[outline.index(stray) + 1:outline.index(stray) + 2]
-                    if following and isinstance(following[0], list):
-                        _add_outline(writer, reader, following[0], item, start, Fit)
-        else:
-            writer.add_outline_item(title=label, page_number=start)
-
-    _relink(writer, starts)
-    root_element[NameObject("/K")] = kids
-    id_names = _renumber_ids(root_element)
-    if id_names:
-        tree[NameObject("/IDTree")] = writer._add_object(DictionaryObject({NameObject("/Names"): ArrayObject(id_names)}))
-    tree[NameObject("/K")] = root_ref
-    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
-    tree[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
-    catalog = writer.root_object
-    catalog[NameObject("/StructTreeRoot")] = tree_ref
-    catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-    catalog[NameObject("/Lang")] = TextStringObject("en")
-    catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
-        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
-    writer.page_mode = "/UseOutlines"
-
-    if overlay is not None:
-        heads = PdfWriter(clone_from=io.BytesIO(overlay))
-        if len(heads.pages) != len(writer.pages):
-            raise PrintError(f"{len(heads.pages)} running-head pages for {len(writer.pages)} pages")
-        for page, head in zip(writer.pages[1:], heads.pages[1:]):
-            stream = head.get_contents()
-            stream.set_data(b"/Artifact <</Type /Pagination>> BDC\n" + stream.get_data() + b"\nEMC\n")
-            head.replace_contents(stream)
-            page.merge_page(head, over=True)
-            page.compress_content_streams()  # merging leaves the page's content uncompressed: 14 MB, not 6
-
-    stamp = info["committed"].strftime("D:%Y%m%d%H%M%S+00'00'")
-    writer.metadata = None
-    writer.add_metadata({
-        "/Title": f"{BOOK_TITLE} (version {info['version']})",
-        "/Author": "The fasoracetam evidence review",
-        "/Subject": "An evidence review of fasoracetam. Not medical advice.",
-        "/Keywords": f"fasoracetam; evidence review; version {info['version']}; commit {info['commit']}",
-        "/Creator": "make pdf: the built HTML book printed by Chromium (Playwright), joined by pypdf",
-        "/Producer": "pypdf",
-        "/CreationDate": stamp,
-        "/ModDate": stamp,
-    })
-    # The file identifier: from what was printed (commit, titles, page counts), so the same commit
-    # gives the same bytes.
-    from pypdf.generic import ByteStringObject
-
-    digest = hashlib.md5(repr((info["commit"], info["dirty"], info["version"], [label for label, _ in parts],
-                               len(writer.pages))).encode()).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # the chapters' own tree roots
-    final = io.BytesIO()
-    writer.write(final)
-    return final.getvalue()
-
-
-def _add_outline(writer, reader, items, parent, start, Fit) -> None:
-    previous = None
-    for item in items:
-        if isinstance(item, list):
-            if previous is not None:
-                _add_outline(writer, reader, item, previous, start, Fit)
-            continue
-        previous = writer.add_outline_item(title=item.title, page_number=start + reader.get_destination_page_number(item),
-                                           parent=parent, fit=Fit.xyz(top=item.get("/Top")))
-
-
-def print_summary(browser, html_root: Path = HTML) -> tuple[bytes, list[str]]:
-    """The summary page printed on its own, as one A4 PDF with its own bookmarks and tags; and the
-    requests that tried to leave the book."""
-    external: list[str] = []
-    with serve(html_root) as base_url:
-        context = browser.new_context(service_workers="block", color_scheme="light")
-        try:
-            _guard(context, base_url, external)
-            tab = context.new_page()
-            tab.emulate_media(media="print")
-            tab.goto(f"{base_url}/{SUMMARY_PAGE}", wait_until="load")
+            tab.goto(f"{base_url}/{page}", wait_until="load")
             tab.evaluate("document.fonts.ready")
             tab.evaluate(OPEN_FOLDS)
             data = tab.pdf(format="A4", prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
         finally:
             context.close()
-    return data, external
+    return data, base_url, external
 
 
-def summary_pdf_name(version: str) -> str:
-    return f"{SUMMARY_PREFIX}{version}.pdf"
+#: A content stream's literal and hex strings (skipped) and the operators that open and close text
+#: and marked content.
+_CONTENT = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>|(?<![^\s\]>)])(BT|ET|BDC|BMC|EMC|BI)(?=[\s\[/(<]|$)",
+                      re.DOTALL)
+
+
+def mark_untagged_text_as_artifact(data: bytes) -> bytes:
+    """Wrap every run of text (BT ... ET) that is in no marked content in ``/Artifact ... EMC``:
+    in a tagged PDF, text that is neither tagged nor an artifact is read out by some readers; in
+    Chromium's output it is the text of the page-margin boxes (the running heads)."""
+    inserts: list[tuple[int, bytes]] = []
+    depth, wrapped = 0, False
+    for match in _CONTENT.finditer(data):
+        operator = match.group(1)
+        if operator in (b"BDC", b"BMC"):
+            depth += 1
+        elif operator == b"EMC":
+            depth = max(0, depth - 1)
+        elif operator == b"BT" and depth == 0:
+            inserts.append((match.start(1), b"/Artifact <</Type /Pagination>> BDC\n"))
+            wrapped = True
+        elif operator == b"ET" and wrapped:
+            inserts.append((match.end(1), b"\nEMC"))
+            wrapped = False
+        elif operator == b"BI":  # an inline image holds raw bytes: leave the page as it is
+            return data
+    out, last = [], 0
+    for position, text in inserts:
+        out += [data[last:position], text]
+        last = position
+    return b"".join(out + [data[last:]])
+
+
+def _structure_elements(element):
+    element = element.get_object()
+    yield element
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if kid is not None and hasattr(kid, "get_object"):
+            child = kid.get_object()
+            if hasattr(child, "get") and "/S" in child and child.get("/Type", "/StructElem") == "/StructElem":
+                yield from _structure_elements(child)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def finish(data: bytes, info: dict, base_url: str, title: str, headings: list[str]) -> bytes:
+    """Chromium's PDF made reproducible and self-contained (see the module's docstring)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject, TextStringObject
+
+    reader = PdfReader(io.BytesIO(data))
+    catalog = reader.root_object
+    # Structure element ids in reading order; the table headers that point at them; the id tree.
+    tree = catalog["/StructTreeRoot"].get_object()
+    new_ids, named = {}, []
+    roots = tree["/K"] if isinstance(tree["/K"], list) else [tree["/K"]]
+    elements = [element for root in roots for element in _structure_elements(root)]
+    for element in elements:
+        if "/ID" in element:
+            new_ids[str(element["/ID"])] = name = f"e{len(new_ids):06d}"
+            element[NameObject("/ID")] = TextStringObject(name)
+            named += [TextStringObject(name), element.indirect_reference]
+    for element in elements:
+        attributes = element.get("/A")
+        for attribute in attributes if isinstance(attributes, list) else [attributes] if attributes else []:
+            attribute = attribute.get_object()
+            if "/Headers" in attribute:
+                attribute[NameObject("/Headers")] = ArrayObject(
+                    TextStringObject(new_ids.get(str(h), str(h))) for h in attribute["/Headers"])
+    if "/IDTree" in tree:
+        tree[NameObject("/IDTree")] = DictionaryObject({NameObject("/Names"): ArrayObject(named)})
+    # Links to the book's files that are not printed: relative to the PDF, not to the print server.
+    for page in reader.pages:
+        for annotation in page.get("/Annots", []) or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and str(action.get_object().get("/URI", "")).startswith(base_url + "/"):
+                action.get_object()[NameObject("/URI")] = TextStringObject(str(action.get_object()["/URI"])[len(base_url) + 1:])
+        contents = page.get("/Contents")
+        for stream in contents if isinstance(contents, list) else [contents] if contents is not None else []:
+            stream = stream.get_object()
+            stream.set_data(mark_untagged_text_as_artifact(stream.get_data()))
+    # Bookmark titles as the headings read.
+    canonical = {_squeezed(h): h for h in headings}
+    item = catalog["/Outlines"].get_object().get("/First") if "/Outlines" in catalog else None
+    stack = [item] if item is not None else []
+    while stack:
+        entry = stack.pop().get_object()
+        squeezed = _squeezed(str(entry.get("/Title", "")))
+        half = squeezed[:len(squeezed) // 2]
+        fixed = canonical.get(squeezed) or (canonical.get(half) if squeezed == half * 2 else None)
+        if fixed is not None:
+            entry[NameObject("/Title")] = TextStringObject(fixed)
+        stack += [entry[key] for key in ("/Next", "/First") if key in entry]
+    # A file identifier from what was printed, so the same commit gives the same bytes (the
+    # writer keeps the identifier of the file it is cloned from).
+    digest = hashlib.md5(repr((info["commit"], info["dirty"], info["version"], title, headings,
+                               len(reader.pages))).encode()).digest()
+    reader.trailer[NameObject("/ID")] = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    writer = PdfWriter(clone_from=reader)
+    stamp = info["committed"].strftime("D:%Y%m%d%H%M%S+00'00'")
+    writer.metadata = None
+    writer.add_metadata({
+        "/Title": f"{title} (version {info['version']})",
+        "/Author": "The fasoracetam evidence review",
+        "/Subject": "An evidence review of fasoracetam. Not medical advice.",
+        "/Keywords": f"fasoracetam; evidence review; version {info['version']}; commit {info['commit']}",
+        "/Creator": "make pdf: the built HTML book printed by Chromium (Playwright), finished by pypdf",
+        "/Producer": "pypdf",
+        "/CreationDate": stamp,
+        "/ModDate": stamp,
+    })
+    final = io.BytesIO()
+    writer.write(final)
+    return final.getvalue()
 
 
 #: Where the front page's links to the PDFs go: at the end of its edition line.
@@ -505,26 +460,24 @@ def build_pdf(html_root: Path = HTML, pages: list[str] | None = None, browser=No
     info = edition()
     front = html_root / FRONT_PAGE
     front.write_text(_without_link(front.read_text(encoding="utf-8")), encoding="utf-8")  # not printed
-    pages = pages or toc_pages()
-    cover, printed, external = print_pages(browser, pages, info, html_root)
+    text, headings = print_page(html_root, pages or toc_pages(), info)
+    printed, base_url, external = print_to_pdf(browser, html_root, PRINT_PAGE, text)
     if external:
         raise PrintError("printing tried to reach outside the book: " + ", ".join(sorted(set(external))))
-    from pypdf import PdfReader
-
-    heads: list[tuple[str | None, str]] = [(None, info["version"])]
-    for title, data in printed:
-        heads += [(title, info["version"])] * len(PdfReader(io.BytesIO(data)).pages)
-    data = merge([("Cover", cover)] + printed, print_overlay(browser, heads), info, paths=[None] + pages)
-    summary, external = print_summary(browser, html_root)
+    data = finish(printed, info, base_url, BOOK_TITLE, headings)
+    printed, base_url, external = print_to_pdf(browser, html_root, SUMMARY_PAGE)
     if external:
         raise PrintError("printing the summary tried to reach outside the book: " + ", ".join(sorted(set(external))))
+    summary = finish(printed, info, base_url, "Fasoracetam: a summary to print or send", [])
     name, summary_name = pdf_name(info["version"]), summary_pdf_name(info["version"])
     for old in [*html_root.glob(f"{PDF_PREFIX}*.pdf"), *html_root.glob(f"{SUMMARY_PREFIX}*.pdf")]:
         old.unlink()
     target = html_root / name
     target.write_bytes(data)
     (html_root / summary_name).write_bytes(summary)
-    link_front_page(html_root, (name, len(heads), len(data)),
+    from pypdf import PdfReader
+
+    link_front_page(html_root, (name, len(PdfReader(io.BytesIO(data)).pages), len(data)),
                     (summary_name, len(PdfReader(io.BytesIO(summary)).pages), len(summary)), info["version"])
     return target
 

@@ -45,14 +45,13 @@ _FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({folder!r})\ndel _os\n"
 
 
 #: Run once in each kernel as it starts, while the build is still preparing the chapters: the
-#: imports every chapter makes and the chart renderer's first start (about 1 s). Each chapter
+#: imports every chapter makes and the chart renderer's first start (about 1 s), through the
+#: function the chapters draw with, for the Vega-Lite version of the installed Altair. Each chapter
 #: still starts from an empty namespace; only modules stay loaded, as between any two chapters.
 _WARM_UP = """
 import altair, pandas
 import evidence.charts, evidence.data, evidence.glue, evidence.tables
-import vl_convert
-vl_convert.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
-                            "data": {"values": [{"a": 1}]}, "mark": "point"}, vl_version="6.4")
+evidence.charts.static_svg({"$schema": altair.SCHEMA_URL, "data": {"values": [{"a": 1}]}, "mark": "point"})
 """
 
 
@@ -94,12 +93,12 @@ def _worker(tasks, results, timeout: int) -> None:
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    from evidence.notebooks import NETWORK_GUARD, PROBE, probe_result
+    from evidence.notebooks import NETWORK_GUARD, PROBE, kernel_client, probe_result
 
     fresh = bool(os.environ.get(FRESH_KERNELS_ENV))
 
     def started_kernel(folder: str):
-        manager = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
+        manager = kernel_client(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()
         run_sync(manager.start_kernel)(cwd=folder, env=dict(os.environ))
         return manager
 
