@@ -28,11 +28,11 @@ $(PY):
 # Install only when requirements.txt differs from what was last installed.
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) tools/link_package.py
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	cp requirements.txt $(STAMP)
 
 book: $(STAMP)
-	$(PY) tools/build.py
+	$(PY) -m bookbuild.build
 
 # The suite on two workers, then the tests timed on an otherwise idle machine (marked "alone"),
 # collected from the files that hold them only (collecting every file again costs about 3 s).
@@ -42,10 +42,10 @@ test: book
 	$(PY) -m pytest -m alone -n 0 $(ALONE_FILES)
 
 bench: $(STAMP)
-	$(PY) tools/bench.py
+	$(PY) -m bookbuild.bench
 
 reproducible: $(STAMP)
-	$(PY) tools/reproducible.py
+	$(PY) -m bookbuild.reproducible
 
 unpinned:
 	bash .ci/unpinned
@@ -55,7 +55,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/
 
 vendor: $(STAMP)
-	$(PY) tools/vendor_vega.py
+	$(PY) -m bookbuild.vendor_vega
 
 # Re-resolve requirements.in to exact pins in a throw-away environment.
 lock:
@@ -68,6 +68,6 @@ lock:
 clean:
 	rm -rf _build .pytest_cache
 
-# The print edition: the built book printed by Chromium into one tagged PDF (tools/pdf.py).
+# The print edition: the built book printed by Chromium into one tagged PDF (bookbuild/pdf.py).
 pdf: book
-	$(PY) tools/pdf.py
+	$(PY) -m bookbuild.pdf

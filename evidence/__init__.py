@@ -1,2 +1,3 @@
-"""Shared logic for the fasoracetam evidence review: data loading and validation, statistics,
-chart theme and chart builders, glue helpers. Chapters import from here; tests check it."""
+"""The evidence: the book's data and the rules that read it (loading and validation, counts of
+trials, grading of claims, statistics, doses and pharmacokinetics, harms, the PRISMA flow,
+versions). No page layout and no build here: ``bookview`` presents, ``bookbuild`` builds."""

@@ -207,24 +207,7 @@ def certainty_rules_table() -> pd.DataFrame:
                          for c, k, cert, why in CERTAINTY_RULES])
 
 
-def rules_markdown() -> str:
-    """The decision tables as MyST pipe tables: certainty, then the verdicts allowed."""
-    from evidence.tables import markdown_table
 
-    def table(headers, rows):
-        frame = pd.DataFrame([list(r) for r in rows], columns=headers)
-        return markdown_table(frame, {h: h for h in headers})
-
-    certainty = certainty_rules_table()
-    names = {"effect": "what the drug does", "record": "a fact about a study, document or programme",
-             "gap": "that data are missing"}
-    kinds = {("effect", "human"): "a study in people",
-             ("effect", "other"): "only a company statement, animal or laboratory study, or tertiary page",
-             ("record", "primary"): "a primary record (paper, registry)",
-             ("record", "other"): "only a company statement or tertiary page"}
-    verdicts = [(names[c], kinds.get((c, k), "nothing"), ", ".join(v), why) for c, k, v, why in VERDICT_RULES]
-    return (table(["Claim says", "Best evidence", "Certainty", "Why"], certainty.itertuples(index=False))
-            + "\n" + table(["Claim says", "Best evidence", "Verdicts allowed", "Why"], verdicts))
 
 
 def same_grade_problems(claims: pd.DataFrame) -> list[str]:

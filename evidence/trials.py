@@ -49,7 +49,7 @@ def study_overview(studies: pd.DataFrame, facts: pd.DataFrame, enrollment: pd.Da
 
 def study_map_sources(overview: pd.DataFrame, studies: pd.DataFrame, facts: pd.DataFrame,
                       enrollment: pd.DataFrame, endpoints: pd.DataFrame, events: pd.DataFrame) -> list[pd.DataFrame]:
-    """The rows behind the study map (:func:`evidence.charts.study_map_chart`): for each study it
+    """The rows behind the study map (:func:`bookview.charts.study_map_chart`): for each study it
     draws (those with a date), its own row, the design and ages it shows, the count it is sized by,
     its primary endpoint and the event that dates it."""
     drawn = overview[overview["first_date"].notna()]

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))  # pageweight: the page measurements `make bench` reports too
-from pageweight import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bookbuild.pageweight import CHROMIUM, CHROMIUM_ARGS
 
 HTML = ROOT / "_build" / "html"
 
@@ -115,7 +114,7 @@ def chapter_checks(path: Path, nb, probe: dict) -> ExecutedChapter:
 
 def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
     """Execute a MyST notebook in a fresh kernel, watched, and collect what the checks need."""
-    from evidence.notebooks import NETWORK_GUARD, PROBE, executed_notebook, probe_result
+    from bookbuild.notebooks import NETWORK_GUARD, PROBE, executed_notebook, probe_result
 
     nb = executed_notebook(path, extra_code=(PROBE,), timeout=timeout, prelude=(NETWORK_GUARD,))
     # A chapter stopped by a timeout never reaches the probe: nothing loaded, nothing refused.
@@ -124,10 +123,10 @@ def execute_chapter(path: Path, timeout: int = 300) -> ExecutedChapter:
 
 def _clean_build_of_a_copy(folder: Path) -> Path:
     """A copy of the project without _build/, built from scratch in ``folder`` with every chapter
-    in a fresh kernel of its own, watched (tools/preexecute.py); each chapter as executed there is
+    in a fresh kernel of its own, watched (bookbuild/preexecute.py); each chapter as executed there is
     saved to ``folder/executed/`` before any test changes the copy. Returns the copy."""
     import nbformat
-    import reproducible
+    from bookbuild import reproducible
     from jupyter_cache import get_cache
 
     copy = reproducible.copy_project(folder)
@@ -190,7 +189,7 @@ def executed_chapters(clean_build) -> dict[str, ExecutedChapter]:
 def built_book() -> Path:
     """The built HTML book; built here if `make book` has not been run."""
     if not (HTML / "index.html").is_file():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "build.py")], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "bookbuild.build"], check=True, cwd=ROOT)
     return HTML
 
 
@@ -212,7 +211,7 @@ def html_pages(html_root: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def book_server(built_book):
     """Serve the built book on a loopback port, as a static host would (gzip for text)."""
-    from pageweight import serve
+    from bookbuild.pageweight import serve
 
     with serve(built_book) as base_url:
         yield base_url

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import pageweight
+from bookbuild import pageweight
 from conftest import HTML
 
 

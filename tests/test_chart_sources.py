@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import HTML
-from evidence.glue import TABLE_SOURCE
+from bookview.glue import TABLE_SOURCE
 
 CHART_PAGES = sorted(p for p in HTML.rglob("*.html") if "evidence-chart-spec" in p.read_text(encoding="utf-8")) \
     if HTML.is_dir() else []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import reproducible
+from bookbuild import reproducible
 from conftest import DATA, ROOT, first_row_value, set_cell
 
 

@@ -142,7 +142,7 @@ def test_every_topic_is_in_the_vocabulary_and_has_a_class(tables):
 
 
 def test_the_heat_map_columns_are_the_ledger_topics(tables):
-    from evidence.charts import VERDICTS, verdict_chart
+    from bookview.charts import VERDICTS, verdict_chart
 
     claims, _, _ = tables
     spec = verdict_chart(claims).to_dict()

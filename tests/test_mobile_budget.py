@@ -1,6 +1,6 @@
 """The budget on a slow phone: every page paints its text within 1.8 s and draws every chart within
 2.5 s, loaded cold as Lighthouse's mobile profile does (150 ms round trip, 1.6 Mbit/s down, the CPU
-four times slower; tools/pageweight.py). `make bench` prints the same measurement as a table.
+four times slower; bookbuild/pageweight.py). `make bench` prints the same measurement as a table.
 
 Lighthouse times a page on an otherwise idle machine, and so does this test: it is marked
 ``alone``, and `make test` runs it after the rest of the suite, with no other test running (run
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-import pageweight
+from bookbuild import pageweight
 from conftest import HTML
 
 pytestmark = pytest.mark.alone

@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import CHAPTER_NOTEBOOKS, ROOT, glue_references, text_glue_references
-from evidence.sphinxext import chapter_inputs
+from bookbuild.sphinxext import chapter_inputs
 from evidence.data import project_paths
 
 

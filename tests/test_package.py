@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from evidence.charts import development_timeline_chart, timeline_frame
+from bookview.charts import development_timeline_chart, timeline_frame
 from evidence.dates import partial_date_bounds
-from evidence.glue import as_text
+from bookview.glue import as_text
 from evidence.stats import proportion_ci
-from evidence.tables import cited_table, escape_markdown
+from bookview.tables import cited_table, escape_markdown
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
 
@@ -156,7 +156,7 @@ VENDOR = ROOT / "_static" / "vendor"
 def test_vendored_vega_is_what_the_installed_vl_convert_bundles_for_altairs_vega_lite():
     """The bundle charts.js loads is vl-convert's, for Altair's Vega-Lite version: regenerated here,
     it is the same file (after upgrading Altair or vl-convert-python, run `make vendor`)."""
-    import vendor_vega
+    from bookbuild import vendor_vega
 
     manifest = json.loads((VENDOR / "vega-versions.json").read_text(encoding="utf-8"))
     assert manifest == vendor_vega.versions(), "the vendored Vega is from other versions: run `make vendor`"

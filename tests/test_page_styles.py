@@ -1,4 +1,4 @@
-"""Each page's styles inline (evidence.pagecss): what is left out, what is kept, and that a page
+"""Each page's styles inline (bookbuild.pagecss): what is left out, what is kept, and that a page
 looks the same as with the stylesheets it was made from."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-import pageweight
+from bookbuild import pageweight
 from conftest import HTML
-from evidence.pagecss import STYLESHEET_LINK, StylesheetError, inline_page_styles, required_names
+from bookbuild.pagecss import STYLESHEET_LINK, StylesheetError, inline_page_styles, required_names
 
 
 def small_book(tmp_path, css: str, body: str, script: str = "") -> None:

@@ -1,4 +1,4 @@
-"""The print edition (`make pdf`, tools/pdf.py): the whole book as one tagged PDF.
+"""The print edition (`make pdf`, bookbuild/pdf.py): the whole book as one tagged PDF.
 
 The session prints the whole book once, from a copy of the built HTML (so the book under test is
 left as built), in the browser the other browser tests use: about 20 s on two cores. The
@@ -13,7 +13,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-import pdf
+from bookbuild import pdf
 from conftest import toc_files, ROOT
 
 
@@ -157,7 +157,7 @@ def test_the_summary_is_one_sheet_with_the_plain_answer_version_and_address(prin
     import pypdfium2
 
     from evidence.data import load_table
-    from evidence.sphinxext import NO_ADDRESS
+    from bookbuild.sphinxext import NO_ADDRESS
     from evidence.versions import current_version
 
     copy, target, reader = printed

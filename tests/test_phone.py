@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-import pageweight
+from bookbuild import pageweight
 from conftest import HTML
 
 PHONE = {"width": 390, "height": 844}

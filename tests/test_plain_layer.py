@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from conftest import DATA, HTML, ROOT, set_cell
 from evidence.data import load_table, load_tables
-from evidence.plain import (PLAIN_TABLES, PlainLanguageError, plain_facts, plain_texts, short_answer_markdown,
+from bookview.plain import (PLAIN_TABLES, PlainLanguageError, plain_facts, plain_texts, short_answer_markdown,
                             template_problems)
 
 #: The evidence chapters, each of which opens with its "In short" (data/plain_language.csv).
@@ -231,7 +231,7 @@ def test_no_number_is_bolder_than_the_text_around_it(built_book):
 def test_the_book_says_where_it_lives_from_the_one_setting(built_book):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     address = (config.get("html", {}).get("baseurl") or "").strip()
-    from evidence.sphinxext import NO_ADDRESS
+    from bookbuild.sphinxext import NO_ADDRESS
 
     expected = address or NO_ADDRESS
     for page in ("intro.html", "chapters/summary.html"):

@@ -3,7 +3,7 @@ for a notebook page, its executed notebook to download.
 
 The dates are computed here afresh with git, from the files a page depends on; the notebooks are
 read with nbformat. A copy of the project built elsewhere (tests/test_rebuilds.py) must write the
-same pages byte for byte, so the copy finds the same dates (tools/reproducible.py names this
+same pages byte for byte, so the copy finds the same dates (bookbuild/reproducible.py names this
 checkout's history to it).
 """
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-import reproducible
+from bookbuild import reproducible
 from conftest import CHAPTER_NOTEBOOKS, ROOT, glue_references, toc_files
 from evidence.data import project_paths
-from evidence.sphinxext import chapter_inputs
+from bookbuild.sphinxext import chapter_inputs
 
 HISTORY = Path(os.environ.get("BOOK_HISTORY") or ROOT)
 
@@ -134,7 +134,7 @@ def test_a_build_without_repository_history_stops_and_says_why(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BOOK_HISTORY"}
     env["PYTHONPATH"] = str(copy)
     env["GIT_CEILING_DIRECTORIES"] = str(tmp_path)  # never find a repository above the copy
-    result = subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
+    result = subprocess.run([sys.executable, "-m", "bookbuild.build"], cwd=copy, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "BUILD FAILED" in result.stderr and "BOOK_HISTORY" in result.stderr, result.stderr
@@ -144,7 +144,7 @@ def test_a_build_without_repository_history_stops_and_says_why(tmp_path):
 def test_an_edit_not_yet_committed_is_said_so(tmp_path):
     """The copy, dated from this checkout's history: unchanged, then with one page edited."""
     copy = reproducible.copy_project(tmp_path)
-    probe = ("import sys; from pathlib import Path; from evidence.sphinxext import page_files, page_history; "
+    probe = ("import sys; from pathlib import Path; from bookbuild.sphinxext import page_files, page_history; "
              "print(page_history(page_files(Path(sys.argv[1]))))")
     page = copy / "chapters" / "report-an-error.md"
     env = dict(os.environ, PYTHONPATH=str(copy), BOOK_HISTORY=str(HISTORY))

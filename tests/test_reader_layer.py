@@ -101,13 +101,13 @@ def _message_tables():
     ("very low", "We are very uncertain whether fasoracetam improves ADHD symptoms."),
 ])
 def test_informative_statements_use_grade_words(level, expected):
-    from evidence.messages import informative_statement
+    from bookview.messages import informative_statement
 
     assert informative_statement(level, "fasoracetam", "improve", "improves", "ADHD symptoms") == expected
 
 
 def test_a_changed_certainty_changes_the_key_message():
-    from evidence.messages import key_messages
+    from bookview.messages import key_messages
 
     tables = _message_tables()
     before = key_messages("adhd-trials", **{k: v for k, v in zip(
@@ -129,7 +129,7 @@ KEY_MESSAGE_PAGES = {"intro": "intro.html", "what-it-is": "chapters/what-it-is.h
 
 @pytest.mark.parametrize("key, html", KEY_MESSAGE_PAGES.items())
 def test_every_evidence_page_opens_with_its_key_messages_and_search_date(built_book, key, html):
-    from evidence.messages import key_messages
+    from bookview.messages import key_messages
 
     tables = _message_tables()
     expected = key_messages(key, tables["key_messages"], tables["certainty"], tables["claims"],

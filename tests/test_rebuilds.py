@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-import reproducible
+from bookbuild import reproducible
 from conftest import CHAPTER_NOTEBOOKS, ROOT, first_row_value, set_cell
-from evidence.sphinxext import chapter_inputs
+from bookbuild.sphinxext import chapter_inputs
 
 HOSTILE = '<script>alert("hostile-alert")</script> <img src=x onerror=alert(1)> {cite}`elia2018` **bold**'
 

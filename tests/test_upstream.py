@@ -1,4 +1,4 @@
-"""The build's workarounds on other packages' internals (evidence/upstream.py) hold only for the
+"""The build's workarounds on other packages' internals (bookbuild/upstream.py) hold only for the
 versions they were checked against; and the build starts on a machine of another kind."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib.util
 import os
 
 from conftest import ROOT
-from evidence import upstream
+from bookbuild import upstream
 
 
 def test_installed_versions_are_those_the_workarounds_were_checked_against():
@@ -27,13 +27,13 @@ def test_the_sphinx_workarounds_are_installed_by_the_extension():
 
     upstream.search_index_forgets_vanished_words()
     assert getattr(IndexBuilder.prune, "forgets_vanished_words", False)
-    assert "upstream.setup(app)" in (ROOT / "evidence" / "sphinxext.py").read_text(encoding="utf-8")
+    assert "upstream.setup(app)" in (ROOT / "bookbuild" / "sphinxext.py").read_text(encoding="utf-8")
 
 
 def test_the_build_starts_where_the_system_has_no_cpu_affinity(monkeypatch):
     """macOS and Windows have no os.sched_getaffinity: the build counts every core instead."""
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
-    spec = importlib.util.spec_from_file_location("build_without_affinity", ROOT / "tools" / "build.py")
+    spec = importlib.util.spec_from_file_location("build_without_affinity", ROOT / "bookbuild" / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     assert build.JOBS == (os.cpu_count() or 1) >= 1

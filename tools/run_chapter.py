@@ -10,10 +10,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bookbuild.notebooks import executed_notebook, output_problems
 
-from evidence.notebooks import executed_notebook, output_problems  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "_build" / "notebooks"
 

@@ -65,9 +65,9 @@ def book_inputs() -> list[Path]:
 
 
 #: Inputs every page depends on without Sphinx noticing: a change to any of them rewrites every page.
-#: The package holds the book's Sphinx extension and the inline styles (evidence/sphinxext.py,
-#: evidence/pagecss.py): a page no chapter change touches is written by them too.
-WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml", "evidence")
+#: The build package holds the book's Sphinx extension and the inline styles (bookbuild/sphinxext.py,
+#: bookbuild/pagecss.py): a page no chapter change touches is written by them too.
+WHOLE_BOOK_INPUTS = ("_static", "_templates", "_config.yml", "_toc.yml", "bookbuild")
 
 
 def static_fingerprint() -> str:
@@ -91,8 +91,7 @@ def fail(message: str) -> int:
 
 def main() -> int:
     started = time.perf_counter()
-    sys.path.insert(0, str(ROOT))
-    from evidence.sphinxext import HistoryError, history_head
+    from bookbuild.sphinxext import HistoryError, history_head
 
     try:
         history = history_head()
@@ -106,9 +105,8 @@ def main() -> int:
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     os.environ.update(PYTHONPATH=env["PYTHONPATH"])  # the chapter kernels import the package
-    sys.path.insert(0, str(ROOT / "tools"))
-    from preexecute import Kernels, preexecute
-    from evidence.sphinxext import CHAPTERS_EXECUTED_ENV
+    from bookbuild.preexecute import Kernels, preexecute
+    from bookbuild.sphinxext import CHAPTERS_EXECUTED_ENV
 
     kernels = Kernels(JOBS)  # started now: they warm up while the data are checked and Sphinx starts
     from evidence.data import DataError, validate_data

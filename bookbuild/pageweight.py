@@ -2,7 +2,7 @@
 every chart to draw, and requests that tried to leave the book.
 
 Used by the tests (the budgets) and by `make bench` (the table). Run alone:
-    .venv/bin/python tools/pageweight.py
+    .venv/bin/python -m bookbuild.pageweight
 """
 from __future__ import annotations
 

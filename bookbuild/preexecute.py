@@ -1,6 +1,6 @@
 """Execute the chapters before Sphinx reads them, two kernels in turn, into the execution cache.
 
-`make book` (tools/build.py) runs this first. Sphinx, through myst-nb, then finds every chapter
+`make book` (bookbuild/build.py) runs this first. Sphinx, through myst-nb, then finds every chapter
 already in the execution cache and only renders it. The result is the one myst-nb would have
 produced itself, notebook for notebook (the cache matches a chapter by its code cells, the
 hidden cell of its inputs' hashes included), but faster:
@@ -50,15 +50,15 @@ _FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({folder!r})\ndel _os\n"
 #: still starts from an empty namespace; only modules stay loaded, as between any two chapters.
 _WARM_UP = """
 import altair, pandas
-import evidence.charts, evidence.data, evidence.glue, evidence.tables
-evidence.charts.static_svg({"$schema": altair.SCHEMA_URL, "data": {"values": [{"a": 1}]}, "mark": "point"})
+import bookview.charts, evidence.data, bookview.glue, bookview.tables
+bookview.charts.static_svg({"$schema": altair.SCHEMA_URL, "data": {"values": [{"a": 1}]}, "mark": "point"})
 """
 
 
 def chapter_sources() -> list[Path]:
     """Every page source that is a notebook (has code cells), the most code cells first."""
     pages = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]
-    from evidence.sphinxext import code_cell_count
+    from bookbuild.sphinxext import code_cell_count
 
     counted = [(code_cell_count(p.read_text(encoding="utf-8")), p) for p in pages]
     return [p for n, p in sorted(counted, key=lambda c: (-c[0], str(c[1]))) if n]
@@ -68,7 +68,7 @@ def notebook_as_built(path: Path):
     """The notebook myst-nb reads from ``path`` in the build (with the hidden inputs cell)."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    from evidence.sphinxext import with_inputs_cell
+    from bookbuild.sphinxext import with_inputs_cell
 
     text, _ = with_inputs_cell(path.read_text(encoding="utf-8"))
     return read_myst_markdown_notebook(text, add_source_map=True, path=str(path))
@@ -93,7 +93,7 @@ def _worker(tasks, results, timeout: int) -> None:
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    from evidence.notebooks import NETWORK_GUARD, PROBE, kernel_client, probe_result
+    from bookbuild.notebooks import NETWORK_GUARD, PROBE, kernel_client, probe_result
 
     fresh = bool(os.environ.get(FRESH_KERNELS_ENV))
 
@@ -217,6 +217,5 @@ def preexecute(cache_path: Path, jobs: int = 2, timeout: int = 120, kernels: Ker
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     for chapter, result in preexecute(ROOT / "_build" / ".jupyter_cache").items():
         print(f"{chapter}: {result if isinstance(result, str) else f'{result:.1f} s'}")

@@ -8,7 +8,7 @@ the versions an entry was checked against. Then, for that entry: remove it (or s
 upstream has fixed the defect and the entry goes; if not, check that the entry still works with
 the new version and write that version into it.
 
-The two Sphinx entries are installed by the book's Sphinx extension (``evidence.sphinxext`` calls
+The two Sphinx entries are installed by the book's Sphinx extension (``bookbuild.sphinxext`` calls
 :func:`setup`). The other entries name code elsewhere that depends on another package's internals.
 
 Reviewed in December 2026; everything else in the build uses public interfaces only. Retired then,
@@ -83,7 +83,7 @@ WORKAROUNDS = (
     ),
     Workaround(
         name="chapters executed into myst-nb's cache",
-        does="tools/preexecute.py executes the chapters before Sphinx reads them, in two kernels it "
+        does="bookbuild/preexecute.py executes the chapters before Sphinx reads them, in two kernels it "
              "reuses, and stores them in the execution cache (jupyter-cache's public API) as myst-nb "
              "reads them (myst_nb.core.read.read_myst_markdown_notebook), so that myst-nb finds "
              "every chapter there. It depends on myst-nb keying the cache on the notebook that "
@@ -132,7 +132,7 @@ def version_differences() -> list[str]:
                 installed = "not installed"
             if installed != checked:
                 messages.append(f"{name} is {installed}, but the workaround '{workaround.name}' was checked "
-                                f"against {checked} (upstream: {workaround.upstream}). See evidence/upstream.py: "
+                                f"against {checked} (upstream: {workaround.upstream}). See bookbuild/upstream.py: "
                                 f"check it again, then write the new version into it, or retire it.")
     return messages
 

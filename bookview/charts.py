@@ -14,7 +14,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from .dates import partial_date_bounds
+from evidence.dates import partial_date_bounds
 
 #: Okabe & Ito's colour-blind-safe palette (black first, then the eight hues).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -180,7 +180,7 @@ def chart_html(spec: dict, layout: str | None = None) -> str:
     notebook. On the web, Vega, fetched after the page has loaded (``_static/charts.js``),
     redraws it from the specification for tooltips and controls. The element id is derived
     from the specification, so two builds write the same HTML. A chart drawn in two layouts
-    (:func:`evidence.glue.glue_figure`) names its ``layout``, "phone" or "wide": the page's
+    (:func:`bookview.glue.glue_figure`) names its ``layout``, "phone" or "wide": the page's
     style shows one of the two."""
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     element = "altair-viz-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]

@@ -20,8 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MOBILE_RUNS = 3
 PY = sys.executable
 CACHE = ROOT / "_build" / ".jupyter_cache"
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
 
 
 def timed(label: str, command: list[str]) -> float:
@@ -41,10 +39,10 @@ def executed_since(moment: float) -> list[str]:
 
 
 def main() -> int:
-    from evidence.sphinxext import chapter_inputs
+    from bookbuild.sphinxext import chapter_inputs
     from evidence.data import project_paths
 
-    build = [PY, "tools/build.py"]
+    build = [PY, "-m", "bookbuild.build"]
     print(f"{'measurement':<48} {'time':>8}")
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     timed("clean build (no cache)", build)
@@ -68,7 +66,7 @@ def main() -> int:
                          if "mark.alone" in f.read_text(encoding="utf-8"))  # as `make test` collects them
     timed("tests timed alone (pytest -m alone, one worker)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                                                "-m", "alone", "-n", "0", *alone_files])
-    from pageweight import (CHARTS_DRAWN_BUDGET_MOBILE_MS, FIRST_PAINT_BUDGET_MS, best_mobile_load, measure_book,
+    from bookbuild.pageweight import (CHARTS_DRAWN_BUDGET_MOBILE_MS, FIRST_PAINT_BUDGET_MS, best_mobile_load, measure_book,
                             measure_book_mobile, mobile_table, over_mobile_budget, table as weight_table)
 
     print()

@@ -38,10 +38,9 @@ import sys
 import time
 from pathlib import Path
 
+from bookbuild.pageweight import CHROMIUM, CHROMIUM_ARGS, serve
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
-from pageweight import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
 BOOK_TITLE = "Fasoracetam: an executable evidence review"
@@ -91,7 +90,7 @@ def toc_pages() -> list[str]:
 def edition() -> dict:
     """Version and date (data/versions.csv), the commit and its date, for the cover and metadata."""
     from evidence.data import load_table
-    from evidence.sphinxext import _git, history_repository
+    from bookbuild.sphinxext import _git, history_repository
     from evidence.versions import current_version
 
     version = current_version(load_table("versions"))

@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from evidence.grading import VERDICT_RULES, certainty_rules_table
+
 _ESCAPE = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~&:\"'=])")
 KIND_LABELS = {
     "peer-reviewed": "peer-reviewed",
@@ -98,7 +100,7 @@ def markdown_table(frame: pd.DataFrame, columns: dict[str, str], *,
 
 def folded(summary: str, body: str, *, open_on_link: bool = False) -> str:
     """Markdown (a table, usually) folded under a line that says what it holds: the reader opens
-    it with a tap, and the page stays short on a phone. Print opens every fold (tools/pdf.py).
+    it with a tap, and the page stays short on a phone. Print opens every fold (bookbuild/pdf.py).
     With ``open_on_link``, a link to the section that holds it opens it (``_static/menus.js``):
     for a fold that is what the link promises."""
     classes = "folded open-on-link" if open_on_link else "folded"
@@ -215,3 +217,37 @@ def filter_controls(frame: pd.DataFrame, columns: dict[str, str], element_id: st
                      f'<option value="">all</option>{options}</select></label>')
     parts.append('<span data-role="status" aria-live="polite"></span></div>')
     return " ".join(parts)
+
+
+# --- tables of the book's rules and versions ---------------------------------------------------
+
+def version_table(versions: pd.DataFrame) -> str:
+    """The versions, newest first (by date, then by number), as a MyST table: number, date, what
+    changed, conclusions."""
+    key = versions["version"].str.split(".", expand=True).astype(int)
+    ordered = (versions.assign(_major=key[0], _minor=key[1])
+               .sort_values(["date", "_major", "_minor"], ascending=False).drop(columns=["_major", "_minor"]))
+    shown = ordered.assign(
+        shown_date=[f"{pd.Timestamp(d):%Y-%m-%d}" for d in ordered["date"]],
+        changed=["yes: " + str(w) if c else "no" for c, w in zip(ordered["conclusions_changed"],
+                                                                 ordered["what_conclusions_changed"])])
+    return markdown_table(shown, {"version": "Version", "shown_date": "Date", "summary": "What changed",
+                                  "changed": "Conclusions changed"})
+
+
+def rules_markdown() -> str:
+    """The decision tables as MyST pipe tables: certainty, then the verdicts allowed."""
+    def table(headers, rows):
+        frame = pd.DataFrame([list(r) for r in rows], columns=headers)
+        return markdown_table(frame, {h: h for h in headers})
+
+    certainty = certainty_rules_table()
+    names = {"effect": "what the drug does", "record": "a fact about a study, document or programme",
+             "gap": "that data are missing"}
+    kinds = {("effect", "human"): "a study in people",
+             ("effect", "other"): "only a company statement, animal or laboratory study, or tertiary page",
+             ("record", "primary"): "a primary record (paper, registry)",
+             ("record", "other"): "only a company statement or tertiary page"}
+    verdicts = [(names[c], kinds.get((c, k), "nothing"), ", ".join(v), why) for c, k, v, why in VERDICT_RULES]
+    return (table(["Claim says", "Best evidence", "Certainty", "Why"], certainty.itertuples(index=False))
+            + "\n" + table(["Claim says", "Best evidence", "Verdicts allowed", "Why"], verdicts))

@@ -15,12 +15,12 @@ import string
 
 import pandas as pd
 
-from .counting import trial_counts, trial_table
+from evidence.counting import trial_counts, trial_table
 from .glue import as_text
-from .harms import longest_dosing
+from evidence.harms import longest_dosing
 from .messages import certainty_level
 from .tables import TERM_MARK, escape_markdown, escape_with_terms
-from .trials import flow_difference
+from evidence.trials import flow_difference
 
 #: The tables the plain layer reads; a chapter passes them in, loaded by name.
 PLAIN_TABLES = ("plain_language", "studies", "study_facts", "enrollment", "endpoints", "outcomes", "doses",
@@ -504,7 +504,7 @@ def _side_effects(t, f) -> None:
 @facts_from("enrollment", "studies")
 def _rare_harms(t, f) -> None:
     """What the largest group known to have taken the drug could miss (the rule of three, exact)."""
-    from .harms import zero_event_bounds
+    from evidence.harms import zero_event_bounds
 
     bounds = zero_event_bounds(t["enrollment"], t["studies"])
     largest = bounds[bounds["actual"]].sort_values("n").iloc[-1]
@@ -574,7 +574,7 @@ def _newest_result(t, f) -> None:
 @facts_from("versions", "search_log")
 def _currency(t, f) -> None:
     """The book's version and how recent its search is."""
-    from .versions import current_version
+    from evidence.versions import current_version
 
     current = current_version(t["versions"])
     f["version"] = current["version"]

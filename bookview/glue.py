@@ -92,7 +92,7 @@ def glue_figure(key: str, chart, *, sources: list[str], phone=None) -> None:
     IPython swallows an exception raised while rendering a chart and keeps only its text
     repr, so the chart is rendered here, once: its specification is built and validated
     (``to_dict`` raises on an invalid specification or data that cannot be serialised), then
-    turned into the page's HTML by the active renderer (``evidence.charts.chart_html``).
+    turned into the page's HTML by the active renderer (``bookview.charts.chart_html``).
     """
     import altair as alt
     from IPython.display import Markdown

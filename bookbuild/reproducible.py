@@ -32,8 +32,8 @@ def copy_project(folder: Path, with_build: bool = False) -> Path:
 def run_build(copy: Path, fresh_kernels: Path | None = None) -> subprocess.CompletedProcess:
     """`make book`'s build step, run in ``copy`` (its own package and data, not this tree's).
     ``fresh_kernels``: run every chapter in a kernel of its own, watched, and write what was seen
-    there (see tools/preexecute.py)."""
-    from preexecute import FRESH_KERNELS_ENV
+    there (see bookbuild/preexecute.py)."""
+    from bookbuild.preexecute import FRESH_KERNELS_ENV
 
     env = dict(os.environ, PYTHONPATH=str(copy))
     env.pop(FRESH_KERNELS_ENV, None)
@@ -41,7 +41,7 @@ def run_build(copy: Path, fresh_kernels: Path | None = None) -> subprocess.Compl
         env[FRESH_KERNELS_ENV] = str(fresh_kernels)
     env["BOOK_HISTORY"] = os.environ.get("BOOK_HISTORY") or str(ROOT)  # the copy has no .git: date pages from ours
     env.pop("EVIDENCE_DATA_DIR", None)
-    return subprocess.run([sys.executable, str(copy / "tools" / "build.py")], cwd=copy, env=env,
+    return subprocess.run([sys.executable, "-m", "bookbuild.build"], cwd=copy, env=env,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -58,7 +58,7 @@ def clean_build(folder: Path) -> Path:
 
 def differing(a: Path, b: Path) -> list[str]:
     """Files of two HTML folders that are not byte-for-byte equal, or are in one only."""
-    from pdf import is_print_edition, same_but_print_link  # `make pdf` adds these after a build
+    from bookbuild.pdf import is_print_edition, same_but_print_link  # `make pdf` adds these after a build
 
     files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and not is_print_edition(p)}
     files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and not is_print_edition(p)}

@@ -13,14 +13,14 @@ HTML from every build, Vega loaded only where needed.
 4. pybtex's plugins are registered once, so that it finds them without scanning every installed
    package again for every citation (see ``_register_bibliography_plugins``).
 5. The search index drops words no page holds any more and keeps the index entries of pages
-   a rebuild does not write, so that a rebuild writes a clean build's index (``evidence.upstream``,
+   a rebuild does not write, so that a rebuild writes a clean build's index (``bookbuild.upstream``,
    the one module that holds the build's workarounds on other packages' internals).
 6. Every page says when it last changed: the date of the newest commit to its source and to the
    data it reads, from the repository history (see ``page_files`` and ``page_history``).
 7. Every chapter notebook is published next to its page as the notebook the build executed
    (see ``_publish_executed_notebooks``), with a link to it on the page.
 8. Every page written carries the styles it uses in one ``<style>`` instead of linking nine
-   stylesheets (``evidence.pagecss``): on a slow phone its text paints without waiting for them.
+   stylesheets (``bookbuild.pagecss``): on a slow phone its text paints without waiting for them.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from . import upstream
-from .data import ROOT
+from evidence.data import ROOT
 
 VEGA_BUNDLE = "vendor/vega-bundle.js"
 #: Redraws each static chart with Vega once it has loaded (tooltips, the explorer's controls).
@@ -44,7 +44,7 @@ CHART_SCRIPT = "charts.js"
 #: Jupyter Book adds every script in _static/ to every page (deferred by _templates/layout.html);
 #: two of them serve the reader on every page: menus.js makes the header's menu buttons open the
 #: theme's drawers on a phone, terms.js shows a glossary term's definition in place when tapped.
-CHART_CLASS = "evidence-chart"  # as evidence.charts.CHART_CLASS (not imported: that loads Altair)
+CHART_CLASS = "evidence-chart"  # as bookview.charts.CHART_CLASS (not imported: that loads Altair)
 _LOAD_CALL = re.compile(r"""load_table\(\s*["']([A-Za-z0-9_\-]+)["']\s*\)""")
 #: ``load_tables("a", "b", ...)``: several tables named literally in one call.
 _LOAD_MANY = re.compile(r"""load_tables\(((?:\s*["'][A-Za-z0-9_\-]+["']\s*,?)+)\s*\)""")
@@ -64,7 +64,9 @@ def _sha(path: Path) -> str:
 
 
 def _package_sources() -> list[Path]:
-    return sorted((ROOT / "evidence").glob("*.py"))
+    """The code a chapter runs: the evidence and its presentation (the build machinery is not run by
+    chapters; a change to it rewrites every page instead, bookbuild/build.py)."""
+    return sorted(path for package in ("evidence", "bookview") for path in (ROOT / package).glob("*.py"))
 
 
 def chapter_inputs(source: str, data_dir: Path) -> list[Path]:
@@ -88,7 +90,7 @@ def with_inputs_cell(text: str) -> tuple[str, list[Path]]:
     appended, and those inputs; a page that is not a notebook comes back unchanged."""
     if not _NOTEBOOK_MARK.search(text):
         return text, []
-    from .data import project_paths
+    from evidence.data import project_paths
 
     inputs = chapter_inputs(text, project_paths().data)
     lines = "\n".join(f"# {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {_sha(p)}" for p in inputs)
@@ -161,7 +163,7 @@ def _register_bibliography_plugins() -> None:
             register_plugin(group, entry_point.name, plugin, force=True)
 
 
-#: Names a file that tools/build.py writes once it has executed the chapters (tools/preexecute.py)
+#: Names a file that bookbuild/build.py writes once it has executed the chapters (bookbuild/preexecute.py)
 #: while Sphinx started up; Sphinx waits for it before reading any page.
 CHAPTERS_EXECUTED_ENV = "BOOK_CHAPTERS_EXECUTED"
 
@@ -179,7 +181,7 @@ def _wait_for_executed_chapters(app, env, docnames) -> None:
 
 
 #: Names the git checkout whose history dates the pages, for a copy of the project that has no
-#: history of its own (tools/reproducible.py and .ci/unpinned set it to the checkout they copied).
+#: history of its own (bookbuild/reproducible.py and .ci/unpinned set it to the checkout they copied).
 HISTORY_ENV = "BOOK_HISTORY"
 
 
@@ -236,7 +238,7 @@ def page_files(source: Path) -> list[Path]:
     text = source.read_text(encoding="utf-8")
     files = [source]
     if _NOTEBOOK_MARK.search(text):
-        from .data import project_paths
+        from evidence.data import project_paths
 
         code = set(_package_sources())
         files += [p for p in chapter_inputs(text, project_paths().data) if p not in code]
