@@ -144,10 +144,11 @@ CHARTS_LIVE = """async () => {
 
 
 def html_pages(html_root: Path = HTML) -> list[str]:
-    """Every page of the built book except redirects (the root index.html forwards to the landing page)."""
-    return sorted(p.relative_to(html_root).as_posix() for p in html_root.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts
-                  and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")[:2000])
+    """Every page of the built book a reader can open (bookbuild.pages: the table of contents, then
+    the search and index pages); the root index.html, a redirect, is not one."""
+    from bookbuild.pages import built_pages
+
+    return built_pages(html_root.parent.parent)
 
 
 #: Text files a static host compresses (as GitHub Pages, Netlify or nginx with gzip on do).

@@ -70,21 +70,9 @@ class PrintError(RuntimeError):
 
 def toc_pages() -> list[str]:
     """The book's pages in table-of-contents order, as paths of the built HTML (``intro.html``)."""
-    import yaml
+    from bookbuild.pages import html_pages
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(entry["file"])
-            walk(entry.get("sections"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []) or []:
-        walk(part.get("chapters"))
-    return [f"{name}.html" for name in names]
+    return html_pages(ROOT)
 
 
 def edition() -> dict:

@@ -57,7 +57,9 @@ bookview.charts.static_svg({"$schema": altair.SCHEMA_URL, "data": {"values": [{"
 
 def chapter_sources() -> list[Path]:
     """Every page source that is a notebook (has code cells), the most code cells first."""
-    pages = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]
+    from bookbuild.pages import page_sources
+
+    pages = page_sources(ROOT)
     from bookbuild.sphinxext import code_cell_count
 
     counted = [(code_cell_count(p.read_text(encoding="utf-8")), p) for p in pages]
