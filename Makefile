@@ -8,12 +8,13 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-requirements.txt
 
-.PHONY: book pdf test bench reproducible unpinned clean lock vendor lab help
+.PHONY: book pdf test check bench reproducible unpinned clean lock vendor lab help
 
 help:
 	@echo "make book   set up .venv, execute the chapters, build the HTML book"
 	@echo "make pdf    print the built book into one PDF: _build/html/fasoracetam-evidence-review-VERSION.pdf"
 	@echo "make test   run the whole test suite (builds the book first if needed)"
+	@echo "make check  the quick tests only: data, rules, glued values, built pages (no browser, no rebuilds)"
 	@echo "make bench  time a clean build, rebuilds, the test suite; page weight per page"
 	@echo "make reproducible  build twice from clean copies and compare the HTML byte for byte"
 	@echo "make unpinned      build and test against the newest releases (not gating; fails saying what broke)"
@@ -34,12 +35,14 @@ $(STAMP): requirements.txt | $(PY)
 book: $(STAMP)
 	$(PY) -m bookbuild.build
 
-# The suite on two workers, then the tests timed on an otherwise idle machine (marked "alone"),
-# collected from the files that hold them only (collecting every file again costs about 3 s).
-ALONE_FILES := $(shell grep -l 'mark\.alone' tests/test_*.py)
+# Every test (pytest.ini: on parallel workers). Timings are not tests: they live in `make bench`.
 test: book
 	$(PY) -m pytest
-	$(PY) -m pytest -m alone -n 0 $(ALONE_FILES)
+
+# The quick loop while editing data or prose: everything but the tests that need a browser, a
+# build of a copy, fresh executions or a print (marked "slow" in tests/conftest.py).
+check: book
+	$(PY) -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m bookbuild.bench

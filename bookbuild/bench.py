@@ -1,5 +1,5 @@
-"""`make bench`: time a clean build, a no-change rebuild, a one-data-file rebuild and the test
-suite, say which chapters the data edit re-executed, and print the page-weight table and the
+"""`make bench`: time a clean build, a no-change rebuild, a one-data-file rebuild, the quick
+tests and the whole test suite, say which chapters the data edit re-executed, and print the page-weight table and the
 mobile-profile table (first paint and every chart drawn per page, against the budgets; the
 command fails when a page is over).
 
@@ -22,12 +22,45 @@ PY = sys.executable
 CACHE = ROOT / "_build" / ".jupyter_cache"
 
 
+#: Where the last run's report is written, for docs/ (generated, never edited by hand).
+REPORT_FILE = ROOT / "docs" / "benchmarks.md"
+REPORT: list[str] = []
+
+
+def say(text: str = "") -> None:
+    """Print a line of the report and keep it for :data:`REPORT_FILE`."""
+    print(text, flush=True)
+    REPORT.append(text)
+
+
 def timed(label: str, command: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    print(f"{label:<48} {seconds:6.1f} s", flush=True)
+    say(f"| {label} | {seconds:.1f} s |")
     return seconds
+
+
+def write_report(status: str) -> None:
+    """docs/benchmarks.md: the report, with when, where and at which commit it was measured."""
+    import os
+    import platform
+    from datetime import datetime, timezone
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    head = ["# Benchmarks", "",
+            "Written by `make bench` (`bookbuild/bench.py`); do not edit by hand. Wall-clock times on a",
+            "shared machine drift by a fifth or more within a day: compare runs made side by side.", "",
+            f"- measured: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}"
+            f"{' with uncommitted changes' if dirty else ''}",
+            f"- machine: {cores} CPU cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}",
+            f"- result: {status}", ""]
+    REPORT_FILE.write_text("\n".join(head + REPORT) + "\n", encoding="utf-8")
+    print(f"written: {REPORT_FILE.relative_to(ROOT)}")
 
 
 def executed_since(moment: float) -> list[str]:
@@ -43,7 +76,8 @@ def main() -> int:
     from evidence.data import project_paths
 
     build = [PY, "-m", "bookbuild.build"]
-    print(f"{'measurement':<48} {'time':>8}")
+    say("| measurement | wall-clock time |")
+    say("| --- | --- |")
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     timed("clean build (no cache)", build)
     timed("no-change rebuild", build)
@@ -57,30 +91,39 @@ def main() -> int:
         rerun = executed_since(before)
     finally:
         table.write_bytes(original)
-    readers = sorted(p.stem for p in [ROOT / "intro.md", *(ROOT / "chapters").glob("*.md")]
+    from bookbuild.pages import page_sources
+
+    readers = sorted(p.stem for p in page_sources(ROOT)
                      if table in chapter_inputs(p.read_text(encoding="utf-8"), project_paths().data))
-    print(f"  re-executed: {', '.join(rerun) or 'none'}; chapters that read identity.csv: {', '.join(readers)}")
+    say(f"| re-executed by the data edit: {', '.join(rerun) or 'none'} (chapters that read identity.csv: "
+        f"{', '.join(readers)}) | |")
     timed("rebuild after restoring the file", build)
-    timed("test suite (pytest, two workers)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-    alone_files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests").glob("test_*.py")
-                         if "mark.alone" in f.read_text(encoding="utf-8"))  # as `make test` collects them
-    timed("tests timed alone (pytest -m alone, one worker)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                                               "-m", "alone", "-n", "0", *alone_files])
+    timed("quick tests (make check: pytest -m 'not slow')", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                                               "-m", "not slow"])
+    timed("whole test suite (make test: pytest)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
     from bookbuild.pageweight import (CHARTS_DRAWN_BUDGET_MOBILE_MS, FIRST_PAINT_BUDGET_MS, best_mobile_load, measure_book,
                             measure_book_mobile, mobile_table, over_mobile_budget, table as weight_table)
 
-    print()
-    print(weight_table(measure_book()))
-    print()
+    say()
+    say("Page weight, first load of each page from a server that compresses as static hosts do:")
+    say()
+    say("```")
+    say(weight_table(measure_book()))
+    say("```")
+    say()
     runs = [measure_book_mobile() for _ in range(MOBILE_RUNS)]
     rows = [best_mobile_load([run[i] for run in runs]) for i in range(len(runs[0]))]
-    print(f"Lighthouse's mobile profile (150 ms round trip, 1.6 Mbit/s, CPU 4x slower), best of {MOBILE_RUNS} cold loads:")
-    print(mobile_table(rows))
+    say(f"Lighthouse's mobile profile (150 ms round trip, 1.6 Mbit/s, CPU 4x slower), best of {MOBILE_RUNS} cold loads:")
+    say()
+    say("```")
+    say(mobile_table(rows))
+    say("```")
+    say()
     over = [r["page"] for r in rows if over_mobile_budget(r)]
-    print(f"Over the budget (first paint {FIRST_PAINT_BUDGET_MS / 1000:g} s, every chart "
-          f"{CHARTS_DRAWN_BUDGET_MOBILE_MS / 1000:g} s): {', '.join(over) or 'none'}")
+    say(f"Over the budget (first paint {FIRST_PAINT_BUDGET_MS / 1000:g} s, every chart "
+        f"{CHARTS_DRAWN_BUDGET_MOBILE_MS / 1000:g} s): {', '.join(over) or 'none'}")
+    write_report(f"pages over the phone budget: {', '.join(over)}" if over else "every page within the phone budget")
     return 1 if over else 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,7 +1,6 @@
 """Checks on the built HTML: citations, the bibliography, internal links, glued numbers."""
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -10,19 +9,15 @@ import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
-from conftest import ROOT, cell_text, html_pages, text_glue_references
+from bookbuild.pages import page_sources
+from conftest import ROOT, built_page, cell_text, html_pages, text_glue_references
 from evidence.data import load_table
 
 
 
 def soup(path: Path) -> BeautifulSoup:
-    """The parsed page (parsed once per version of the file; do not modify the result)."""
-    return _parsed(path.resolve(), path.stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(path: Path, mtime_ns: int) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    """The parsed page (shared: do not modify the result)."""
+    return built_page(path)
 
 
 def page_for(source: Path, html_root: Path) -> Path:
@@ -54,7 +49,7 @@ def test_every_citation_resolves_to_a_bibliography_entry(built_book):
 
 def test_every_cite_role_becomes_a_citation_on_its_page(built_book):
     """Each page shows as many citation links as its source has cite keys."""
-    for source in [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md"))]:
+    for source in page_sources():
         text = source.read_text(encoding="utf-8")
         keys = [k.strip() for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text) for k in group.split(",")]
         if not keys:

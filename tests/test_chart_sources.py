@@ -12,17 +12,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import HTML
+from bookbuild.pages import chart_pages
+from conftest import HTML, built_page
 from bookview.glue import TABLE_SOURCE
 
-CHART_PAGES = sorted(p for p in HTML.rglob("*.html") if "evidence-chart-spec" in p.read_text(encoding="utf-8")) \
-    if HTML.is_dir() else []
+#: The built pages that draw a chart, from the pages' sources: the book need not be built yet.
+CHART_PAGES = [HTML / page for page in chart_pages()]
 
 
 def charts(page):
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    soup = built_page(page)
     for script in soup.select("script.evidence-chart-spec"):
         yield script.find_parent("figure"), json.loads(script.string)
 
@@ -39,6 +39,8 @@ def published_sources(page, figure_id):
 
 def test_the_book_has_chart_pages(built_book):
     assert len(CHART_PAGES) >= 5
+    drawn = sorted(p for p in built_book.rglob("*.html") if "evidence-chart-spec" in p.read_text(encoding="utf-8"))
+    assert drawn == sorted(CHART_PAGES), "the pages said to draw a chart (from their sources) are not the ones that do"
 
 
 @pytest.mark.parametrize("page", CHART_PAGES, ids=lambda p: p.name)

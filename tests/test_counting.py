@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import ROOT, text_glue_references
+from conftest import ROOT, built_page, text_glue_references
 from evidence.counting import trial_counts, trial_table
 from evidence.data import load_table
 
@@ -60,7 +59,7 @@ def test_a_trial_table_row_per_trial():
 
 def _shown(page: str, source: str) -> dict[str, str]:
     keys = text_glue_references((ROOT / source).read_text(encoding="utf-8"))
-    html = BeautifulSoup((ROOT / "_build" / "html" / page).read_text(encoding="utf-8"), "html.parser")
+    html = built_page(page)
     return dict(zip(keys, (s.get_text() for s in html.select("span.pasted-text"))))
 
 
@@ -89,6 +88,5 @@ def test_no_page_counts_the_uncertain_drug_among_fasoracetam_trials(built_book, 
     """The number of trials of fasoracetam with the NB-001 trial added must appear on no page as a trial count."""
     wrong = counts["randomized"] + counts["uncertain_randomized"]
     for page in ("intro.html", "chapters/adhd-trials.html", "chapters/what-it-is.html"):
-        text = " ".join(BeautifulSoup((ROOT / "_build" / "html" / page).read_text(encoding="utf-8"),
-                                      "html.parser").get_text(" ").split())
+        text = " ".join(built_page(page).get_text(" ").split())
         assert not re.search(rf"\b{wrong} randomized trials\b", text), page

@@ -9,6 +9,8 @@ values are recomputed here from the tables, not copied from the package.
 """
 from __future__ import annotations
 
+import copy
+
 import json
 import math
 import re
@@ -18,7 +20,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, cell_text, text_glue_references
+from conftest import ROOT, built_page, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.pharmacology import PER_ADMINISTRATION, PER_DAY, dose_ratio, dose_units
 
@@ -26,13 +28,13 @@ from evidence.pharmacology import PER_ADMINISTRATION, PER_DAY, dose_ratio, dose_
 # --- helpers ------------------------------------------------------------------------------------
 
 def _soup(built_book: Path, chapter: str) -> BeautifulSoup:
-    return BeautifulSoup((built_book / "chapters" / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(built_book / "chapters" / f"{chapter}.html")
 
 
 def _prose(built_book: Path, chapter: str) -> str:
     """The page's text as a reader sees it, without the (hidden) code of the cells."""
     page = _soup(built_book, chapter)
-    main = page.find("main") or page
+    main = copy.copy(page.find("main") or page.find("body"))
     for cell in main.select(".cell_input, .evidence-chart, script"):  # code, and charts' own text
         cell.decompose()
     return " ".join(main.get_text(" ").split()).translate(str.maketrans("“”‘’", "\"\"''"))

@@ -3,13 +3,14 @@ none; no field reads "not reported" where a source the book cites reports it; ev
 the book is its source's own words, checked against the stored text it was read in."""
 from __future__ import annotations
 
+import copy
+
 import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import HTML, ROOT, cell_text
+from conftest import HTML, ROOT, built_page, cell_text
 from evidence.data import load_table
 
 #: The stored copies of the popular pages under review, beside the project when it is checked out
@@ -93,7 +94,7 @@ def test_the_pages_show_not_reported_only_where_the_facts_have_nothing():
     known = {(s, f) for s, f, v in zip(facts["study_id"], facts["field"], facts["value"]) if "not reported" not in v}
     checked = 0
     for page in ("chapters/adhd-trials.html", "chapters/what-it-is.html"):
-        soup = BeautifulSoup((HTML / page).read_text(encoding="utf-8"), "html.parser")
+        soup = built_page(page)
         for table in soup.select("article table"):
             headers = [" ".join(th.get_text(" ").split()) for th in table.select("thead th")]
             if "Study" not in headers:
@@ -117,7 +118,7 @@ def test_every_citation_label_names_one_source(built_book):
 
     targets = collections.defaultdict(set)
     for page in HTML.rglob("*.html"):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = built_page(page)
         for link in soup.select("span.bibtex-citation a[href*='bibliography.html#']"):
             targets[" ".join(link.get_text().split())].add(link["href"].split("#", 1)[1])
     assert targets, "no citation found in the built book"
@@ -149,9 +150,10 @@ def quotations_on_pages(html_root: Path) -> dict[str, set[str]]:
     for page in html_root.rglob("*.html"):
         if "_static" in page.parts or page.name in ("search.html", "genindex.html"):
             continue
-        article = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("article.bd-article")
+        article = built_page(page).select_one("article.bd-article")
         if article is None:
             continue
+        article = copy.copy(article)
         for hidden in article.select("script, style, div.cell_input"):
             hidden.decompose()
         text = " ".join(article.get_text(" ").split())

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, cell_text, text_glue_references
+from conftest import ROOT, built_page, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.grading import (EVIDENCE_ORDER, expected_grade, READ_ENOUGH, TOPIC_CLASS,
                               grading_problems, ledger_certainty, same_grade_problems,
@@ -177,7 +177,7 @@ def test_the_ledger_page_glues_the_counts_of_the_data(built_book):
     claims = load_table("claims")
     source = ROOT / "chapters" / "claims.md"
     keys = text_glue_references(source.read_text(encoding="utf-8"))
-    page = BeautifulSoup((built_book / "chapters" / "claims.html").read_text(encoding="utf-8"), "html.parser")
+    page = built_page(built_book / "chapters" / "claims.html")
     shown = dict(zip(keys, [s.get_text() for s in page.select("span.pasted-text")]))
     cls = claims["topic"].map(TOPIC_CLASS)
     assert shown["claims_effect"] == str(int((cls == "effect").sum()))

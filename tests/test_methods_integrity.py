@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
-from conftest import DATA, ROOT, cell_text
+from conftest import DATA, ROOT, built_page, cell_text
 
 BIB = ROOT / "references.bib"
 
@@ -31,7 +31,7 @@ def rows(table: str) -> list[dict[str, str]]:
 
 
 def methods_page(built_book: Path) -> BeautifulSoup:
-    return BeautifulSoup((built_book / "chapters" / "methods.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(built_book / "chapters" / "methods.html")
 
 
 def page_table(page: BeautifulSoup, first_headers: list[str]) -> list[list[str]]:

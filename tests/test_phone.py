@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 
 from bookbuild import pageweight
+from bookbuild.pages import chart_pages, html_pages
 from conftest import HTML
 
 PHONE = {"width": 390, "height": 844}
-PAGES = pageweight.html_pages(HTML) if HTML.is_dir() else []
+PAGES = pageweight.html_pages(HTML)  # from the table of contents: the book need not be built yet
 #: The pages the table of contents lists (the search and index pages have no chapter menu of their own).
-BOOK_PAGES = [p for p in PAGES if p not in ("search.html", "genindex.html")]
+BOOK_PAGES = html_pages()
 #: A page longer than this many phone screens, with its folds closed, is too long to use.
 MAX_SCREENS = 35
 
@@ -222,8 +223,7 @@ def test_chapter_claim_lists_link_to_the_ledger(browser, book_server):
 
 
 #: Every page that holds a chart (its Vega-Lite specification travels beside the drawing).
-CHART_PAGES = sorted(p for p in pageweight.html_pages(HTML) if "evidence-chart-spec" in (HTML / p).read_text(
-    encoding="utf-8")) if HTML.is_dir() else []
+CHART_PAGES = chart_pages()  # from the pages' sources: the book need not be built yet
 #: The smallest text a chart may draw on a phone, in CSS pixels as rendered (font size times any
 #: scaling of the SVG): a chart scaled down to fit would fail here.
 SMALLEST_CHART_TEXT_PX = 10

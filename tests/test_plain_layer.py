@@ -2,6 +2,8 @@
 "In short" and the outcome cards; readable, written from the data, the main goal first."""
 from __future__ import annotations
 
+import copy
+
 import re
 
 import pytest
@@ -9,7 +11,7 @@ import textstat
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import DATA, HTML, ROOT, set_cell
+from conftest import DATA, HTML, ROOT, built_page, set_cell
 from evidence.data import load_table, load_tables
 from bookview.plain import (PLAIN_TABLES, PlainLanguageError, plain_facts, plain_texts, short_answer_markdown,
                             template_problems)
@@ -22,13 +24,14 @@ MAX_WORDS_PER_SENTENCE = 20
 
 
 def soup_of(page: str) -> BeautifulSoup:
-    return BeautifulSoup((HTML / page).read_text(encoding="utf-8"), "html.parser")
+    return built_page(page)
 
 
 def reading_text(element) -> str:
     """The words a reader reads, block by block: each heading, paragraph and list item ends a
     sentence (a heading or label has no full stop of its own); code and the headers' link marks
     are not read."""
+    element = copy.copy(element)  # the parse is shared: take elements out of a copy
     for gone in element.select(".headerlink, .cell_input, details.hide, script, style, .cell-label"):
         gone.decompose()
     blocks = []

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, cell_text
+from conftest import ROOT, built_page, cell_text
 from evidence.data import load_table
 from evidence.versions import current_version
 
@@ -22,8 +22,7 @@ REQUIRED_TERMS = [
 
 
 def page(name: str) -> BeautifulSoup:
-    return BeautifulSoup((ROOT / "_build" / "html" / "chapters" / f"{name}.html").read_text(encoding="utf-8"),
-                         "html.parser")
+    return built_page(f"chapters/{name}.html")
 
 
 def text_of(soup: BeautifulSoup) -> str:
@@ -135,7 +134,7 @@ def test_every_evidence_page_opens_with_its_key_messages_and_search_date(built_b
     expected = key_messages(key, tables["key_messages"], tables["certainty"], tables["claims"],
                             tables["studies"], tables["endpoints"])
     assert 2 <= len(expected) <= 4
-    soup = BeautifulSoup((ROOT / "_build" / "html" / html).read_text(encoding="utf-8"), "html.parser")
+    soup = built_page(html)
     box = next((a for a in soup.select("div.admonition") if "Key messages" in a.get_text()), None)
     assert box is not None, f"{html} has no key messages"
     shown = [" ".join(li.get_text(" ").split()) for li in box.select("li")]
@@ -174,7 +173,7 @@ def test_evidence_pages_link_terms_to_the_glossary(built_book):
     glossary = page("glossary")
     anchors = {dt.get("id") for dt in glossary.select("dl.glossary dt")}
     for name, html in KEY_MESSAGE_PAGES.items():
-        soup = BeautifulSoup((ROOT / "_build" / "html" / html).read_text(encoding="utf-8"), "html.parser")
+        soup = built_page(html)
         links = [a["href"].split("#", 1)[1] for a in soup.select("a[href*='glossary.html#term-']")]
         assert links, f"{html} links no term to the glossary"
         assert set(links) <= anchors, f"{html} links to terms the glossary lacks: {set(links) - anchors}"

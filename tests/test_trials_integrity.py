@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, cell_text, text_glue_references
+from conftest import ROOT, built_page, cell_text, text_glue_references
 from evidence.data import load_table
 from evidence.stats import printed_decimals, rounds_to_printed, two_proportion_p
 from evidence.trials import (CANDIDATE_STAGES, counts_from_p_values, flow_difference, nearest_scale_point,
@@ -26,7 +26,7 @@ CHAPTER = ROOT / "chapters" / "adhd-trials.md"
 # --- helpers ---------------------------------------------------------------------------------
 
 def _page(html_root: Path) -> BeautifulSoup:
-    return BeautifulSoup((html_root / "chapters" / "adhd-trials.html").read_text(encoding="utf-8"), "html.parser")
+    return built_page(html_root / "chapters" / "adhd-trials.html")
 
 
 def _shown(html_root: Path) -> dict[str, str]:
