@@ -13,22 +13,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-from bookbuild.pages import is_notebook as page_is_notebook, page_sources
+from bookbuild.pages import notebook_sources
 from bookbuild.pageweight import CHROMIUM, CHROMIUM_ARGS
 
 HTML = ROOT / "_build" / "html"
 
 
-def toc_files() -> list[Path]:
-    """Every source page of the book, in table-of-contents order (the one list: bookbuild.pages)."""
-    return page_sources(ROOT)
-
-
-def is_notebook(path: Path) -> bool:
-    return page_is_notebook(path)
-
-
-CHAPTER_NOTEBOOKS = [p for p in toc_files() if is_notebook(p)]
+CHAPTER_NOTEBOOKS = notebook_sources(ROOT)
 GLUE_REFERENCE = re.compile(r"\{glue(?::(?:text|any|md|figure|math))?\}`([^`<]+?)(?::[^`]*)?`"
                             r"|```\{glue(?::(?:figure|any|md|math))?\}\s+([^\s]+)")
 

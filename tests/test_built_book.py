@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
 from bookbuild.pages import page_sources
@@ -15,29 +14,22 @@ from evidence.data import load_table
 
 
 
-def soup(path: Path) -> BeautifulSoup:
-    """The parsed page (shared: do not modify the result)."""
-    return built_page(path)
-
-
 def page_for(source: Path, html_root: Path) -> Path:
     return html_root / source.relative_to(ROOT).with_suffix(".html")
 
 
 def test_every_toc_page_was_built(built_book):
-    from conftest import toc_files
-
-    for source in toc_files():
+    for source in page_sources():
         assert page_for(source, built_book).is_file(), f"no page built for {source.relative_to(ROOT)}"
 
 
 def _citation_links(page: Path) -> list:
-    return soup(page).select("span.bibtex-citation a[href]")
+    return built_page(page).select("span.bibtex-citation a[href]")
 
 
 def test_every_citation_resolves_to_a_bibliography_entry(built_book):
     bibliography = built_book / "chapters" / "bibliography.html"
-    entries = {tag["id"]: tag for tag in soup(bibliography).select("div.citation[id]")}
+    entries = {tag["id"]: tag for tag in built_page(bibliography).select("div.citation[id]")}
     links = [(page, a) for page in html_pages(built_book) for a in _citation_links(page)]
     assert links, "no citation links found in the built book"
     for page, link in links:
@@ -59,7 +51,7 @@ def test_every_cite_role_becomes_a_citation_on_its_page(built_book):
 
 
 def test_bibliography_page_lists_every_entry_of_references_bib(built_book):
-    page = soup(built_book / "chapters" / "bibliography.html")
+    page = built_page(built_book / "chapters" / "bibliography.html")
     entries = page.select("div.citation[id]")
     bib = parse_file(str(ROOT / "references.bib")).entries
     assert len(entries) == len(bib), f"bibliography page lists {len(entries)} entries; references.bib has {len(bib)}"
@@ -74,7 +66,7 @@ def test_no_internal_link_is_broken(built_book):
     ids_by_page: dict[Path, set[str]] = {}
     broken = []
     for page in pages:
-        for tag in soup(page).select("a[href], link[href], script[src], img[src]"):
+        for tag in built_page(page).select("a[href], link[href], script[src], img[src]"):
             url = tag.get("href") or tag.get("src")
             parsed = urlparse(url)
             if parsed.scheme or url.startswith("//") or url.startswith("mailto:"):
@@ -88,7 +80,7 @@ def test_no_internal_link_is_broken(built_book):
                 continue
             if fragment and target.suffix == ".html":
                 if target not in ids_by_page:
-                    ids_by_page[target] = {t["id"] for t in soup(target).select("[id]")}
+                    ids_by_page[target] = {t["id"] for t in built_page(target).select("[id]")}
                 if fragment not in ids_by_page[target]:
                     broken.append(f"{page.relative_to(built_book)} -> {url} (no such anchor)")
     assert not broken, "broken internal links:\n" + "\n".join(broken)
@@ -97,7 +89,7 @@ def test_no_internal_link_is_broken(built_book):
 def _shown(html_root: Path, chapter: str) -> dict[str, str]:
     source = ROOT / "chapters" / f"{chapter}.md"
     keys = text_glue_references(source.read_text(encoding="utf-8"))
-    spans = [s.get_text() for s in soup(page_for(source, html_root)).select("span.pasted-text")]
+    spans = [s.get_text() for s in built_page(page_for(source, html_root)).select("span.pasted-text")]
     return dict(zip(keys, spans))
 
 
@@ -132,7 +124,7 @@ def test_what_it_is_numbers_equal_the_data(built_book):
 
 
 def test_identity_table_shows_every_identity_row_with_its_source(built_book):
-    page = soup(built_book / "chapters" / "what-it-is.html")
+    page = built_page(built_book / "chapters" / "what-it-is.html")
     text = page.get_text(" ")
     for _, row in load_table("identity").iterrows():
         assert row["value"] in text, f"identity value {row['value']!r} is not on the page"
@@ -140,7 +132,7 @@ def test_identity_table_shows_every_identity_row_with_its_source(built_book):
 
 
 def test_not_medical_advice_on_the_landing_page(built_book):
-    text = soup(built_book / "index.html").get_text(" ") + soup(built_book / "intro.html").get_text(" ")
+    text = built_page(built_book / "index.html").get_text(" ") + built_page(built_book / "intro.html").get_text(" ")
     assert "not medical advice" in text.lower()
 
 
@@ -205,7 +197,7 @@ def test_adhd_trials_numbers_equal_the_data(built_book):
 
 
 def test_adhd_trials_tables_show_every_design_fact_and_bias_judgement(built_book):
-    text = soup(built_book / "chapters" / "adhd-trials.html").get_text(" ")
+    text = built_page(built_book / "chapters" / "adhd-trials.html").get_text(" ")
     text = " ".join(text.translate(str.maketrans("“”‘’", "\"\"''")).split())  # undo Sphinx's smart quotes
     for value in load_table("study_facts")["value"]:
         assert value in text, f"design fact {value!r} is not on the page"
@@ -215,7 +207,7 @@ def test_adhd_trials_tables_show_every_design_fact_and_bias_judgement(built_book
 
 
 def _table_rows(page: Path) -> list[list[str]]:
-    return [[cell_text(td) for td in tr.select("td")] for tr in soup(page).select("table tr")]
+    return [[cell_text(td) for td in tr.select("td")] for tr in built_page(page).select("table tr")]
 
 
 def test_mechanism_claims_appear_with_the_verdict_of_the_claims_table(built_book):
@@ -242,7 +234,7 @@ def test_mechanism_numbers_equal_the_data(built_book):
     assert shown["findings_animal"] == str(int((findings["evidence_kind"] == "animal").sum()))
     ampk = findings[findings["system"] == "energy metabolism"]
     assert shown["ampk_studies"].split()[0] == str(ampk.loc[ampk["evidence_kind"] != "no study", "source"].nunique())
-    text = soup(built_book / "chapters" / "mechanisms.html").get_text(" ")
+    text = built_page(built_book / "chapters" / "mechanisms.html").get_text(" ")
     for finding_id in findings["finding_id"]:
         assert finding_id in text, f"finding {finding_id} is not on the page"
 
@@ -278,7 +270,7 @@ def test_side_effect_page_shows_every_statement_and_the_rule_of_three(built_book
     largest = max(int(flow[("great", "all", "enrolled")]), int(flow[("saga", "drug", "safety population")]))
     assert shown["largest_n"] == str(largest)
     assert shown["largest_bound"] == f"{100 * (1 - 0.05 ** (1 / largest)):.1f}%"
-    text = " ".join(soup(built_book / "chapters" / "side-effects.html").get_text(" ").split())
+    text = " ".join(built_page(built_book / "chapters" / "side-effects.html").get_text(" ").split())
     text = text.translate(str.maketrans("“”‘’", "\"\"''"))
     for statement in statements["statement"]:
         assert statement in text, f"statement {statement[:40]!r} is not on the page"
@@ -287,7 +279,7 @@ def test_side_effect_page_shows_every_statement_and_the_rule_of_three(built_book
 def test_front_page_numbers_equal_the_data(built_book):
     source = ROOT / "intro.md"
     keys = text_glue_references(source.read_text(encoding="utf-8"))
-    spans = [s.get_text() for s in soup(built_book / "intro.html").select("span.pasted-text")]
+    spans = [s.get_text() for s in built_page(built_book / "intro.html").select("span.pasted-text")]
     shown = dict(zip(keys, spans))
     claims = load_table("claims")
     assert shown["glance_claims"] == str(len(claims))
@@ -298,7 +290,7 @@ def test_front_page_numbers_equal_the_data(built_book):
 def test_data_page_offers_every_table_for_download(built_book):
     import json
 
-    page = soup(built_book / "chapters" / "data.html")
+    page = built_page(built_book / "chapters" / "data.html")
     links = {a.get_text().strip(): a["href"] for a in page.select("a.download, a[download], a[href*='_downloads']")}
     resources = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))["resources"]
     for resource in resources:

@@ -14,7 +14,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import pdf
-from conftest import toc_files, ROOT
+from bookbuild.pages import page_sources
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_the_pdf_is_named_with_the_version_and_opens(printed, page_texts):
 
     copy, target, reader = printed
     assert target.name == pdf.pdf_name(str(current_version(load_table("versions"))["version"]))
-    assert len(reader.pages) > len(toc_files())
+    assert len(reader.pages) > len(page_sources())
     assert len(page_texts) == len(reader.pages)
     assert page_texts[0].count("Not medical advice") == 1
 
@@ -58,7 +59,7 @@ def test_the_pdf_is_named_with_the_version_and_opens(printed, page_texts):
 def test_one_top_level_bookmark_per_page_of_the_book_in_toc_order(printed):
     copy, target, reader = printed
     titles = []
-    for source in toc_files():
+    for source in page_sources():
         page = copy / source.relative_to(ROOT).with_suffix(".html")
         heading = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("article h1")
         for mark in heading.select(".headerlink"):
@@ -74,7 +75,7 @@ def test_bookmark_titles_read_as_the_headings(printed):
     ("At a glanceAt a glance"): every bookmark reads as a heading of the book."""
     copy, target, reader = printed
     headings = set()
-    for source in toc_files():
+    for source in page_sources():
         page = BeautifulSoup((copy / source.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8"),
                              "html.parser")
         for heading in page.select("article h1, article h2, article h3, article h4, article h5, article h6"):
@@ -110,7 +111,7 @@ def test_the_pdf_is_tagged_with_a_structure_tree_covering_every_page(printed):
     articles = [e for e in pdf._structure_elements(document) if e.get("/S") == "/Art"]
     assert len(articles) == 1, "the print page is not one article"
     parts = articles[0]["/K"]
-    assert len(parts) == len(toc_files()) + 1, "the article is not a cover and one part per page of the book"
+    assert len(parts) == len(page_sources()) + 1, "the article is not a cover and one part per page of the book"
     keys = set(int(k) for k in tree["/ParentTree"].get_object()["/Nums"][::2])
     pages_keys = [page.get("/StructParents") for page in reader.pages]
     assert None not in pages_keys and set(pages_keys) <= keys and len(set(pages_keys)) == len(pages_keys)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bookbuild import pageweight
-from bookbuild.pages import chart_pages, html_pages
+from bookbuild.pages import page_sources, chart_pages, html_pages
 from conftest import HTML
 
 PHONE = {"width": 390, "height": 844}
@@ -112,10 +112,9 @@ def test_no_sideways_scrolling_and_no_page_too_long(phone_visit, page):
 def test_both_menus_open_and_the_page_menu_jumps(phone_visit, page):
     """The site menu lists every page of the book; the page menu's last entry lands in view and
     the menu closes."""
-    from conftest import toc_files
 
     menus = phone_visit(page)["menus"]
-    names = {f.relative_to(HTML.parent.parent).with_suffix(".html").as_posix() for f in toc_files()}
+    names = {f.relative_to(HTML.parent.parent).with_suffix(".html").as_posix() for f in page_sources()}
     listed = {href.split("/", 3)[3].split("#")[0] for href in menus["chapters"]}
     assert names - {page} <= listed, f"{page}: the site menu lacks {sorted(names - {page} - listed)}"
     assert menus["primary_closed"], f"{page}: Escape did not close the site menu"

@@ -18,7 +18,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import reproducible
-from conftest import CHAPTER_NOTEBOOKS, ROOT, glue_references, toc_files
+from bookbuild.pages import page_sources
+from conftest import CHAPTER_NOTEBOOKS, ROOT, glue_references
 from evidence.data import project_paths
 from bookbuild.sphinxext import chapter_inputs
 
@@ -61,7 +62,7 @@ def differs_from_last_commit(path: str) -> bool:
     return committed.returncode != 0 or committed.stdout != (ROOT / path).read_bytes()
 
 
-@pytest.mark.parametrize("source", toc_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", page_sources(), ids=lambda p: p.stem)
 def test_every_page_shows_the_date_of_the_newest_commit_to_its_files(built_book, source):
     files = dated_files(source)
     expected = git("log", "-1", "--format=%cs", "--", *files).stdout.decode().strip()
@@ -89,13 +90,13 @@ def test_the_dates_differ_where_the_history_does(built_book):
     """Guards against one date for every page (e.g. the last commit of the whole repository)."""
     if SHALLOW:
         pytest.skip("a shallow clone: the pages say their date is not known (checked above)")
-    dates = {s.stem: provenance(s, built_book).select_one(".last-changed").get("datetime") for s in toc_files()}
+    dates = {s.stem: provenance(s, built_book).select_one(".last-changed").get("datetime") for s in page_sources()}
     expected = {s.stem: git("log", "-1", "--format=%cs", "--", *dated_files(s)).stdout.decode().strip() or None
-                for s in toc_files()}
+                for s in page_sources()}
     assert dates == expected
 
 
-@pytest.mark.parametrize("source", toc_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", page_sources(), ids=lambda p: p.stem)
 def test_every_notebook_page_offers_its_executed_notebook(built_book, source):
     import nbformat
     import jupytext
