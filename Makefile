@@ -20,6 +20,8 @@ help:
 	@echo "make unpinned      build and test against the newest releases (not gating; fails saying what broke)"
 	@echo "make lab    install JupyterLab into .venv and open the chapters as notebooks"
 	@echo "make clean  remove the built book and the execution cache"
+	@echo "make lock   re-resolve requirements.in to the exact pins of requirements.txt"
+	@echo "make vendor regenerate the offline Vega bundle in _static/vendor/ from the installed vl-convert"
 
 # The virtual environment: created once, with Python 3.11 or newer.
 $(PY):

@@ -1,4 +1,4 @@
-"""Execute the chapters before Sphinx reads them, two kernels in turn, into the execution cache.
+"""Execute the chapters before Sphinx reads them, one kernel per core in turn, into the execution cache.
 
 `make book` (bookbuild/build.py) runs this first. Sphinx, through myst-nb, then finds every chapter
 already in the execution cache and only renders it. The result is the one myst-nb would have
@@ -6,8 +6,8 @@ produced itself, notebook for notebook (the cache matches a chapter by its code 
 hidden cell of its inputs' hashes included), but faster:
 
 - Starting a kernel and importing pandas, Altair and the package take about 2 s per chapter,
-  most of the work of the short ones. Here each of two worker processes starts one kernel and
-  runs its chapters in it one after another. Before each chapter, the kernel's namespace is
+  most of the work of the short ones. Here one worker process per core (bookbuild.build) starts
+  one kernel and runs its chapters in it one after another. Before each chapter, the kernel's namespace is
   emptied (``%reset -f``), its counter set back to 1 and its working folder set to the chapter's,
   so every chapter starts as in a fresh kernel, except that imported modules stay imported.
   tests/test_notebooks.py executes every chapter again in a fresh kernel of its own and checks

@@ -83,7 +83,7 @@ WORKAROUNDS = (
     ),
     Workaround(
         name="chapters executed into myst-nb's cache",
-        does="bookbuild/preexecute.py executes the chapters before Sphinx reads them, in two kernels it "
+        does="bookbuild/preexecute.py executes the chapters before Sphinx reads them, in kernels it "
              "reuses, and stores them in the execution cache (jupyter-cache's public API) as myst-nb "
              "reads them (myst_nb.core.read.read_myst_markdown_notebook), so that myst-nb finds "
              "every chapter there. It depends on myst-nb keying the cache on the notebook that "
