@@ -107,6 +107,8 @@ def test_what_it_is_numbers_equal_the_data(built_book):
         "identity_molar_mass": identity.loc["molar_mass", "value"],
         "identity_cas": identity.loc["cas", "value"],
         "identity_melting_point": identity.loc["melting_point", "value"],
+        "identity_molar_mass_unit": identity.loc["molar_mass", "unit"],
+        "identity_melting_point_unit": identity.loc["melting_point", "unit"],
         "names_count": str(len(names)),
         "codes_count": str(int((names["kind"] == "development code").sum())),
         "studies_count": str(len(studies)),
