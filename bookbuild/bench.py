@@ -1,7 +1,8 @@
 """`make bench`: time a clean build, a no-change rebuild, a one-data-file rebuild, the quick
-tests and the whole test suite, say which chapters the data edit re-executed, and print the page-weight table and the
-mobile-profile table (first paint and every chart drawn per page, against the budgets; the
-command fails when a page is over).
+tests and the whole test suite, say which chapters the data edit re-executed, and print the
+page-weight table and the mobile-profile table (first paint and every chart drawn per page,
+against the budgets; the command fails when a page is over). The report is also written to
+docs/benchmarks.md.
 
 Prints one line per measurement (wall-clock seconds on this machine). The clean build removes
 _build/ (the HTML, Sphinx's environment and the execution cache) first; the data-file case
@@ -43,15 +44,16 @@ def timed(label: str, command: list[str]) -> float:
 
 def write_report(status: str) -> None:
     """docs/benchmarks.md: the report, with when, where and at which commit it was measured."""
-    import os
     import platform
     from datetime import datetime, timezone
+
+    from bookbuild.build import usable_cores
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = usable_cores()
     head = ["# Benchmarks", "",
             "Written by `make bench` (`bookbuild/bench.py`); do not edit by hand. Wall-clock times on a",
             "shared machine drift by a fifth or more within a day: compare runs made side by side.", "",
@@ -124,6 +126,7 @@ def main() -> int:
         f"{CHARTS_DRAWN_BUDGET_MOBILE_MS / 1000:g} s): {', '.join(over) or 'none'}")
     write_report(f"pages over the phone budget: {', '.join(over)}" if over else "every page within the phone budget")
     return 1 if over else 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -38,6 +38,7 @@ import sys
 import time
 from pathlib import Path
 
+from bookbuild.pages import html_pages
 from bookbuild.pageweight import CHROMIUM, CHROMIUM_ARGS, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,13 +67,6 @@ RUNNING = 'font: 7.5pt system-ui, "DejaVu Sans", sans-serif; color: #444;'
 
 class PrintError(RuntimeError):
     pass
-
-
-def toc_pages() -> list[str]:
-    """The book's pages in table-of-contents order, as paths of the built HTML (``intro.html``)."""
-    from bookbuild.pages import html_pages
-
-    return html_pages(ROOT)
 
 
 def edition() -> dict:
@@ -447,7 +441,7 @@ def build_pdf(html_root: Path = HTML, pages: list[str] | None = None, browser=No
     info = edition()
     front = html_root / FRONT_PAGE
     front.write_text(_without_link(front.read_text(encoding="utf-8")), encoding="utf-8")  # not printed
-    text, headings = print_page(html_root, pages or toc_pages(), info)
+    text, headings = print_page(html_root, pages or html_pages(ROOT), info)
     printed, base_url, external = print_to_pdf(browser, html_root, PRINT_PAGE, text)
     if external:
         raise PrintError("printing tried to reach outside the book: " + ", ".join(sorted(set(external))))

@@ -6,9 +6,9 @@ produced itself, notebook for notebook (the cache matches a chapter by its code 
 hidden cell of its inputs' hashes included), but faster:
 
 - Starting a kernel and importing pandas, Altair and the package take about 2 s per chapter,
-  most of the work of the short ones. Here one worker process per core (bookbuild.build) starts
-  one kernel and runs its chapters in it one after another. Before each chapter, the kernel's namespace is
-  emptied (``%reset -f``), its counter set back to 1 and its working folder set to the chapter's,
+  most of the work of the short ones. Here one worker process per core (bookbuild.build)
+  starts one kernel and runs its chapters in it one after another. Before each chapter, the
+  kernel's namespace is emptied (``%reset -f``), its counter set back to 1 and its working folder set to the chapter's,
   so every chapter starts as in a fresh kernel, except that imported modules stay imported.
   tests/test_notebooks.py executes every chapter again in a fresh kernel of its own and checks
   that it glues the same values and draws the same charts as the book shows.
